@@ -1,0 +1,270 @@
+//! The settings of one run and the only place they are checked.
+//!
+//! Settings arrive from clap (typed already) or from JavaScript (loose numbers and strings);
+//! both paths end in [`RunConfig::validate`], so the page and the CLI refuse the same things
+//! with the same words.
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::{MemoryOrder, Mode};
+
+/// The largest total a run accepts: 2 billion increments. At the browser's ~9 ns per
+/// increment that is about 20 s for one thread; beyond it a run stops being a demo.
+pub const MAX_TOTAL: u64 = 2_000_000_000;
+
+/// The most threads a native run may start (the browser's limit is its pool size).
+pub const MAX_NATIVE_THREADS: usize = 256;
+
+/// What to run: the workload, how many threads, how many increments in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The workload.
+    pub mode: Mode,
+    /// How many threads run it at once.
+    pub threads: usize,
+    /// Increments in all, split across the threads.
+    pub total: u64,
+    /// Memory orderings of the atomic operations.
+    #[serde(default)]
+    pub order: MemoryOrder,
+}
+
+impl RunConfig {
+    /// A sequentially consistent run (what the browser executes).
+    pub fn new(mode: Mode, threads: usize, total: u64) -> Self {
+        RunConfig {
+            mode,
+            threads,
+            total,
+            order: MemoryOrder::SeqCst,
+        }
+    }
+
+    /// Builds a config from loosely typed input (JavaScript numbers and strings).
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownMode`] for a mode name that does not exist and
+    /// [`ConfigError::NotAWholeNumber`] for a count that is not a non-negative whole number;
+    /// ranges are checked later by [`RunConfig::validate`].
+    pub fn from_loose(mode: &str, threads: f64, total: f64) -> Result<Self, ConfigError> {
+        Ok(RunConfig::new(
+            mode.parse()?,
+            whole_number("threads", threads)? as usize,
+            whole_number("total", total)?,
+        ))
+    }
+
+    /// Checks the ranges, with `max_threads` the most threads available (a browser's pool).
+    ///
+    /// # Errors
+    /// [`ConfigError::ThreadsOutOfRange`] or [`ConfigError::TotalOutOfRange`].
+    pub fn validate(&self, max_threads: usize) -> Result<(), ConfigError> {
+        if self.threads == 0 || self.threads > max_threads {
+            return Err(ConfigError::ThreadsOutOfRange {
+                threads: self.threads,
+                max: max_threads,
+            });
+        }
+        if self.total == 0 || self.total > MAX_TOTAL {
+            return Err(ConfigError::TotalOutOfRange {
+                total: self.total,
+                max: MAX_TOTAL,
+            });
+        }
+        Ok(())
+    }
+
+    /// How many increments thread `index` runs: the total split exactly, the remainder going
+    /// one each to the first threads.
+    pub fn share_of(&self, index: usize) -> u64 {
+        let threads = self.threads as u64;
+        let base = self.total / threads;
+        base + u64::from((index as u64) < self.total % threads)
+    }
+}
+
+/// Largest integer an f64 holds exactly (2^53); anything above is treated as out of range.
+const MAX_EXACT_F64: f64 = 9_007_199_254_740_992.0;
+
+fn whole_number(field: &'static str, value: f64) -> Result<u64, ConfigError> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 {
+        // Saturate huge values so the range check names them as too large.
+        Ok(if value > MAX_EXACT_F64 {
+            u64::MAX
+        } else {
+            value as u64
+        })
+    } else {
+        Err(ConfigError::NotAWholeNumber {
+            field,
+            value: value.to_string(),
+        })
+    }
+}
+
+/// Why a run's settings were refused. The message is shown to the user as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The mode name is not one of [`Mode::ALL`].
+    UnknownMode(String),
+    /// The thread count is 0 or above what is available.
+    ThreadsOutOfRange {
+        /// What was asked for.
+        threads: usize,
+        /// The most available.
+        max: usize,
+    },
+    /// The total is 0 or above [`MAX_TOTAL`].
+    TotalOutOfRange {
+        /// What was asked for.
+        total: u64,
+        /// The largest accepted.
+        max: u64,
+    },
+    /// A count was negative, fractional or not a number at all.
+    NotAWholeNumber {
+        /// Which setting.
+        field: &'static str,
+        /// The value as received.
+        value: String,
+    },
+}
+
+impl ConfigError {
+    /// A stable code for programs (the page's tests, the embed API).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ConfigError::UnknownMode(_) => "unknown-mode",
+            ConfigError::ThreadsOutOfRange { .. } => "threads-out-of-range",
+            ConfigError::TotalOutOfRange { .. } => "total-out-of-range",
+            ConfigError::NotAWholeNumber { .. } => "not-a-whole-number",
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::UnknownMode(name) => {
+                let known: Vec<&str> = Mode::ALL.iter().map(|m| m.name()).collect();
+                write!(
+                    f,
+                    "There is no mode called \"{name}\". Choose one of: {}.",
+                    known.join(", ")
+                )
+            }
+            ConfigError::ThreadsOutOfRange { threads, max } => write!(
+                f,
+                "{threads} threads is out of range: choose between 1 and {max} threads{}.",
+                if *max > 1 {
+                    ""
+                } else {
+                    " (this browser runs one thread only)"
+                }
+            ),
+            ConfigError::TotalOutOfRange { total, max } => write!(
+                f,
+                "A total of {total} increments is out of range: choose between 1 and {max}."
+            ),
+            ConfigError::NotAWholeNumber { field, value } => {
+                write!(
+                    f,
+                    "The {field} setting must be a whole number of 0 or more, not {value}."
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_split_exactly_with_the_remainder_in_front() {
+        for threads in 1..=9 {
+            for total in [1, 7, 8, 100, 1_000_003, MAX_TOTAL] {
+                let config = RunConfig::new(Mode::Racy, threads, total);
+                let shares: Vec<u64> = (0..threads).map(|i| config.share_of(i)).collect();
+                assert_eq!(
+                    shares.iter().sum::<u64>(),
+                    total,
+                    "{threads} threads, {total}"
+                );
+                let (min, max) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+                assert!(max - min <= 1, "uneven split {shares:?}");
+                assert!(
+                    shares.windows(2).all(|w| w[0] >= w[1]),
+                    "remainder not in front"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_invalid_setting_has_its_error() {
+        let ok = RunConfig::new(Mode::Mutex, 4, 1000);
+        assert_eq!(ok.validate(4), Ok(()));
+
+        let zero = RunConfig {
+            threads: 0,
+            ..ok.clone()
+        };
+        assert_eq!(
+            zero.validate(4),
+            Err(ConfigError::ThreadsOutOfRange { threads: 0, max: 4 })
+        );
+        let many = RunConfig {
+            threads: 5,
+            ..ok.clone()
+        };
+        assert_eq!(many.validate(4).unwrap_err().code(), "threads-out-of-range");
+
+        let none = RunConfig {
+            total: 0,
+            ..ok.clone()
+        };
+        assert_eq!(none.validate(4).unwrap_err().code(), "total-out-of-range");
+        let huge = RunConfig {
+            total: MAX_TOTAL + 1,
+            ..ok.clone()
+        };
+        assert_eq!(huge.validate(4).unwrap_err().code(), "total-out-of-range");
+        assert_eq!(
+            RunConfig {
+                total: MAX_TOTAL,
+                ..ok
+            }
+            .validate(4),
+            Ok(())
+        );
+
+        let unknown = RunConfig::from_loose("spinlock", 2.0, 10.0).unwrap_err();
+        assert_eq!(unknown.code(), "unknown-mode");
+        assert!(unknown.to_string().contains("racy, mutex, atomic, private"));
+    }
+
+    #[test]
+    fn loose_numbers_must_be_whole() {
+        for bad in [1.5, -1.0, f64::NAN, f64::INFINITY] {
+            let err = RunConfig::from_loose("racy", bad, 10.0).unwrap_err();
+            assert_eq!(err.code(), "not-a-whole-number", "{bad}");
+            assert!(err.to_string().contains("threads"));
+        }
+        let huge = RunConfig::from_loose("racy", 2.0, 1e300).unwrap();
+        assert_eq!(huge.validate(4).unwrap_err().code(), "total-out-of-range");
+        let fine = RunConfig::from_loose("private", 3.0, 20e6).unwrap();
+        assert_eq!(fine, RunConfig::new(Mode::Private, 3, 20_000_000));
+    }
+
+    #[test]
+    fn messages_are_words_not_debug_output() {
+        let err = RunConfig::new(Mode::Racy, 9, 10).validate(4).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "9 threads is out of range: choose between 1 and 4 threads."
+        );
+    }
+}

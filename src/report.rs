@@ -1,0 +1,135 @@
+//! What a run measured, in the fields the page, the CLI and the benchmark all print.
+//!
+//! Every figure comes from the threads themselves: each thread reads the clock right after
+//! the start barrier and right after its last increment; the wall time runs from the earliest
+//! start to the latest end. Nothing is estimated or smoothed.
+
+use serde::Serialize;
+
+use crate::config::RunConfig;
+use crate::workload::{MemoryOrder, Mode};
+
+/// One thread's own measurements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadSample {
+    /// Clock reading after the start barrier released it.
+    pub start_ns: u64,
+    /// Clock reading after its last increment.
+    pub end_ns: u64,
+    /// Increments it ran.
+    pub increments: u64,
+    /// Which thread it was (see [`crate::team::thread_identity`]).
+    pub identity: usize,
+}
+
+/// The result of one run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The workload.
+    pub mode: Mode,
+    /// Threads that ran it.
+    pub threads: usize,
+    /// Increments asked for in all.
+    pub total: u64,
+    /// Memory orderings used.
+    pub order: MemoryOrder,
+    /// What the counter would read if no update were lost (the total).
+    pub expected: u64,
+    /// What the counter read at the end.
+    #[serde(rename = "final")]
+    pub final_count: u64,
+    /// Updates lost: `expected - final`.
+    pub lost: u64,
+    /// Lost updates as a percentage of `expected`.
+    pub loss_percent: f64,
+    /// Earliest start to latest end, in milliseconds.
+    pub wall_ms: f64,
+    /// Each thread's own time from start to end, in milliseconds.
+    pub per_thread_ms: Vec<f64>,
+    /// Each thread's start, in milliseconds after the earliest start (how tightly they began).
+    pub start_offsets_ms: Vec<f64>,
+    /// Increments each thread ran.
+    pub per_thread_increments: Vec<u64>,
+    /// Million increments per second of wall time.
+    pub million_per_second: f64,
+    /// The identities of the threads that ran (distinct threads have distinct numbers).
+    pub thread_ids: Vec<usize>,
+    /// How many distinct threads ran.
+    pub distinct_threads: usize,
+    /// The earliest start on the run's clock, in milliseconds (aligns runs and timelines).
+    pub clock_start_ms: f64,
+}
+
+fn ms(ns: u64) -> f64 {
+    ns as f64 / 1e6
+}
+
+impl RunReport {
+    /// Builds the report from the final count and every thread's sample.
+    pub fn new(config: &RunConfig, final_count: u64, samples: &[ThreadSample]) -> Self {
+        let first = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
+        let last = samples.iter().map(|s| s.end_ns).max().unwrap_or(first);
+        let wall_ns = last - first;
+        let expected = config.total;
+        let lost = expected.saturating_sub(final_count);
+        let mut ids: Vec<usize> = samples.iter().map(|s| s.identity).collect();
+        let thread_ids = ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        RunReport {
+            mode: config.mode,
+            threads: config.threads,
+            total: config.total,
+            order: config.order,
+            expected,
+            final_count,
+            lost,
+            loss_percent: 100.0 * lost as f64 / expected.max(1) as f64,
+            wall_ms: ms(wall_ns),
+            per_thread_ms: samples.iter().map(|s| ms(s.end_ns - s.start_ns)).collect(),
+            start_offsets_ms: samples.iter().map(|s| ms(s.start_ns - first)).collect(),
+            per_thread_increments: samples.iter().map(|s| s.increments).collect(),
+            million_per_second: if wall_ns == 0 {
+                0.0
+            } else {
+                expected as f64 / wall_ns as f64 * 1e3
+            },
+            thread_ids,
+            distinct_threads: ids.len(),
+            clock_start_ms: ms(first),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_fields_follow_from_the_samples() {
+        let config = RunConfig::new(Mode::Racy, 2, 1000);
+        let samples = [
+            ThreadSample {
+                start_ns: 1_000_000,
+                end_ns: 3_000_000,
+                increments: 500,
+                identity: 7,
+            },
+            ThreadSample {
+                start_ns: 1_500_000,
+                end_ns: 5_000_000,
+                increments: 500,
+                identity: 9,
+            },
+        ];
+        let report = RunReport::new(&config, 750, &samples);
+        assert_eq!(report.lost, 250);
+        assert_eq!(report.loss_percent, 25.0);
+        assert_eq!(report.wall_ms, 4.0);
+        assert_eq!(report.per_thread_ms, vec![2.0, 3.5]);
+        assert_eq!(report.start_offsets_ms, vec![0.0, 0.5]);
+        assert_eq!(report.million_per_second, 0.25);
+        assert_eq!(report.distinct_threads, 2);
+        assert_eq!(report.clock_start_ms, 1.0);
+    }
+}

@@ -1,0 +1,312 @@
+//! The counter workloads of the GIL talks, one [`Mode`] each, and the loop that runs them.
+//!
+//! Every mode increments a counter `n` times per thread, the way the seed scripts do
+//! `counter["value"] += 1`. What differs is where the counter lives and what guards it:
+//!
+//! | mode      | Python it stands for                              | counter            |
+//! |-----------|---------------------------------------------------|--------------------|
+//! | `racy`    | shared dict, no lock (`multi_thread_share.py`)    | one, shared        |
+//! | `mutex`   | `with lock:` around it (`multi_thread_share_lock.py`) | one, behind a `Mutex` |
+//! | `atomic`  | what a C extension would do: one atomic add       | one, shared        |
+//! | `private` | one dict per thread (`multi_thread_private.py`)   | one per thread     |
+//!
+//! `racy` reads and writes with two separate atomic operations, so a write can overwrite
+//! another thread's update (a real lost update, without undefined behaviour). `private` runs the
+//! very same load/store sequence on a counter of its own, on its own cache line: only the
+//! address differs, so the comparison between the two is fair.
+//!
+//! Adding a mode is one variant in [`Mode`] and one arm in [`Counters::count`]; the page lists
+//! the mode with one `<option>`.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+
+use crate::config::ConfigError;
+
+/// A counter workload (see the module docs for the Python each one stands for).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
+pub enum Mode {
+    /// One shared counter, read and written with separate atomic operations: updates get lost.
+    Racy,
+    /// One shared counter behind `std::sync::Mutex`: exact, and slow once threads contend.
+    Mutex,
+    /// One shared counter incremented with `fetch_add`: exact, one hardware read-modify-write.
+    Atomic,
+    /// One counter per thread on its own cache line: exact, and scales with cores.
+    Private,
+}
+
+impl Mode {
+    /// Every mode, in the order the page and the CLI list them.
+    pub const ALL: [Mode; 4] = [Mode::Racy, Mode::Mutex, Mode::Atomic, Mode::Private];
+
+    /// The mode's name in the URL, the CLI, JSON and the page's `<option value>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Racy => "racy",
+            Mode::Mutex => "mutex",
+            Mode::Atomic => "atomic",
+            Mode::Private => "private",
+        }
+    }
+
+    /// Whether the final count must equal the expected count in this mode without a GIL.
+    pub fn is_exact(self) -> bool {
+        self != Mode::Racy
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = ConfigError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Mode::ALL
+            .into_iter()
+            .find(|mode| mode.name() == text)
+            .ok_or_else(|| ConfigError::UnknownMode(text.to_owned()))
+    }
+}
+
+/// The memory orderings the kernels use. The browser has only sequentially consistent wasm
+/// atomics, so [`MemoryOrder::SeqCst`] is the default everywhere: native runs then execute the
+/// same barriers and are a true baseline. `Relaxed` is a native-only extra for comparison.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
+pub enum MemoryOrder {
+    /// Sequentially consistent loads, stores and read-modify-writes: what wasm executes.
+    #[default]
+    #[cfg_attr(not(target_arch = "wasm32"), value(name = "seqcst"))]
+    SeqCst,
+    /// Relaxed everything. Cheaper natively (a store is a plain `mov` on x86); in wasm it
+    /// compiles to the same sequentially consistent instructions as `seqcst`.
+    Relaxed,
+}
+
+/// Orderings as types, so that each kernel is compiled once per ordering with no branch inside.
+pub(crate) trait Order {
+    const LOAD: Ordering;
+    const STORE: Ordering;
+    const RMW: Ordering;
+}
+
+/// Sequentially consistent orderings (what wasm atomics are).
+pub(crate) struct SeqCstOrder;
+impl Order for SeqCstOrder {
+    const LOAD: Ordering = Ordering::SeqCst;
+    const STORE: Ordering = Ordering::SeqCst;
+    const RMW: Ordering = Ordering::SeqCst;
+}
+
+/// Relaxed orderings (native-only extra).
+pub(crate) struct RelaxedOrder;
+impl Order for RelaxedOrder {
+    const LOAD: Ordering = Ordering::Relaxed;
+    const STORE: Ordering = Ordering::Relaxed;
+    const RMW: Ordering = Ordering::Relaxed;
+}
+
+/// One step of `counter["value"] += 1` as CPython executes it. The GIL emulation puts its safe
+/// points after steps; without a GIL the steps only mark where those points would be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// `FOR_ITER` and the loop variable store.
+    Loop,
+    /// `with lock:` entered (the lock is held from here).
+    LockAcquire,
+    /// `BINARY_SUBSCR`: the value is read from the dict.
+    Read,
+    /// `INPLACE_ADD` / `BINARY_OP +=`: the new value exists only in the thread.
+    Add,
+    /// `STORE_SUBSCR`: the value is written back.
+    Write,
+    /// `with` left: the `__exit__` call released the lock.
+    LockRelease,
+    /// The loop's back-edge jump.
+    Jump,
+}
+
+/// What happens between the steps of one increment. Free threads do nothing there (every call
+/// inlines away); the emulated GIL checks for a drop request at its safe points.
+pub trait Interpreter {
+    /// Called after each step.
+    fn after(&mut self, step: Step);
+
+    /// Called just before a counter that was read as `read` is written back; lets the GIL
+    /// emulation count the updates a stale write overwrites.
+    fn before_write(&mut self, _current: u64, _read: u64) {}
+
+    /// Whether [`Interpreter::before_write`] wants the counter's current value (costs a load).
+    const WATCHES_WRITES: bool = false;
+
+    /// Takes something that may block, such as the user's lock: `attempt` first, and only if it
+    /// fails `block`. A GIL emulation releases the GIL around `block`, as CPython does.
+    fn blocking<T>(&mut self, attempt: impl FnOnce() -> Option<T>, block: impl FnOnce() -> T) -> T {
+        match attempt() {
+            Some(value) => value,
+            None => block(),
+        }
+    }
+}
+
+/// Threads with no GIL: the free-threaded world.
+pub struct FreeThreads;
+
+impl Interpreter for FreeThreads {
+    #[inline(always)]
+    fn after(&mut self, _step: Step) {}
+}
+
+/// The counters of one run. Each sits on its own cache line so that the modes compare
+/// the cost of sharing, not accidental false sharing with a neighbour.
+pub struct Counters {
+    shared: CachePadded<AtomicU64>,
+    locked: CachePadded<Mutex<u64>>,
+    private: Box<[CachePadded<AtomicU64>]>,
+}
+
+impl Counters {
+    /// Fresh counters for `threads` threads.
+    pub fn new(threads: usize) -> Self {
+        Counters {
+            shared: CachePadded::new(AtomicU64::new(0)),
+            locked: CachePadded::new(Mutex::new(0)),
+            private: (0..threads)
+                .map(|_| CachePadded::new(AtomicU64::new(0)))
+                .collect(),
+        }
+    }
+
+    /// The final count: the sum over every counter (only the mode's own counters move).
+    pub fn total(&self) -> u64 {
+        let locked = *self.locked.lock().unwrap_or_else(PoisonError::into_inner);
+        let private: u64 = self.private.iter().map(|c| c.load(Ordering::SeqCst)).sum();
+        self.shared.load(Ordering::SeqCst) + locked + private
+    }
+
+    /// Runs `n` increments of `mode` as thread `thread`, with `interp` between the steps.
+    #[inline(always)]
+    pub(crate) fn count<O: Order, I: Interpreter>(
+        &self,
+        mode: Mode,
+        thread: usize,
+        n: u64,
+        interp: &mut I,
+    ) {
+        match mode {
+            Mode::Racy => load_store::<O, I>(&self.shared, n, interp),
+            Mode::Private => load_store::<O, I>(&self.private[thread], n, interp),
+            Mode::Atomic => {
+                for _ in 0..n {
+                    interp.after(Step::Loop);
+                    self.shared.fetch_add(1, O::RMW);
+                    interp.after(Step::Write);
+                    interp.after(Step::Jump);
+                }
+            }
+            Mode::Mutex => {
+                let lock = &*self.locked;
+                for _ in 0..n {
+                    interp.after(Step::Loop);
+                    let mut guard = interp.blocking(
+                        || lock.try_lock().ok(),
+                        || lock.lock().unwrap_or_else(PoisonError::into_inner),
+                    );
+                    interp.after(Step::LockAcquire);
+                    let read = *guard;
+                    interp.after(Step::Read);
+                    let value = read + 1;
+                    interp.after(Step::Add);
+                    *guard = value;
+                    interp.after(Step::Write);
+                    drop(guard);
+                    interp.after(Step::LockRelease);
+                    interp.after(Step::Jump);
+                }
+            }
+        }
+    }
+}
+
+/// `counter["value"] += 1` as a separate atomic load and atomic store.
+#[inline(always)]
+fn load_store<O: Order, I: Interpreter>(cell: &AtomicU64, n: u64, interp: &mut I) {
+    for _ in 0..n {
+        interp.after(Step::Loop);
+        let read = cell.load(O::LOAD);
+        interp.after(Step::Read);
+        let value = read + 1;
+        interp.after(Step::Add);
+        if I::WATCHES_WRITES {
+            interp.before_write(cell.load(O::LOAD), read);
+        }
+        cell.store(value, O::STORE);
+        interp.after(Step::Write);
+        interp.after(Step::Jump);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.name().parse::<Mode>().unwrap(), mode);
+            let json = serde_json::to_string(&mode).unwrap();
+            assert_eq!(json, format!("\"{}\"", mode.name()));
+        }
+        assert!(matches!(
+            "spin".parse::<Mode>(),
+            Err(ConfigError::UnknownMode(name)) if name == "spin"
+        ));
+    }
+
+    #[test]
+    fn one_thread_counts_exactly_in_every_mode() {
+        for mode in Mode::ALL {
+            let counters = Counters::new(1);
+            counters.count::<SeqCstOrder, _>(mode, 0, 1000, &mut FreeThreads);
+            assert_eq!(counters.total(), 1000, "{mode}");
+        }
+    }
+
+    /// Records the steps, to check each mode walks the bytecode in order.
+    struct Trace(Vec<Step>);
+    impl Interpreter for Trace {
+        fn after(&mut self, step: Step) {
+            self.0.push(step);
+        }
+    }
+
+    #[test]
+    fn steps_follow_the_bytecode_order() {
+        use Step::*;
+        let expect = |mode, steps: &[Step]| {
+            let mut trace = Trace(Vec::new());
+            Counters::new(1).count::<SeqCstOrder, _>(mode, 0, 1, &mut trace);
+            assert_eq!(trace.0, steps, "{mode}");
+        };
+        expect(Mode::Racy, &[Loop, Read, Add, Write, Jump]);
+        expect(Mode::Private, &[Loop, Read, Add, Write, Jump]);
+        expect(Mode::Atomic, &[Loop, Write, Jump]);
+        expect(
+            Mode::Mutex,
+            &[Loop, LockAcquire, Read, Add, Write, LockRelease, Jump],
+        );
+    }
+}
