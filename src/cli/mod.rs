@@ -1,0 +1,22 @@
+//! The native binary's commands and their arguments (parsed by clap).
+
+pub mod run;
+pub mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// See what Python's GIL does to threads: counter workloads on real threads.
+#[derive(Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run a workload natively and print what it measured.
+    Run(run::RunArgs),
+    /// Serve the playground page with cross-origin isolation headers.
+    Serve(serve::ServeArgs),
+}

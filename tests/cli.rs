@@ -1,0 +1,200 @@
+//! The `gil-playground` binary: `run` prints what the page prints, `serve` sends the headers
+//! that make the page cross-origin isolated and nothing outside its folder.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_gil-playground");
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .arg("run")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn run_json_has_the_documented_fields() {
+    let output = run(&[
+        "--mode",
+        "mutex",
+        "--threads",
+        "3",
+        "--total",
+        "100001",
+        "--json",
+    ]);
+    assert!(output.status.success());
+    let reports = json_lines(&output);
+    assert_eq!(reports.len(), 1);
+    let r = &reports[0];
+    for field in [
+        "mode",
+        "threads",
+        "total",
+        "expected",
+        "final",
+        "lost",
+        "wall_ms",
+        "per_thread_ms",
+    ] {
+        assert!(r.get(field).is_some(), "missing {field} in {r}");
+    }
+    assert_eq!(r["mode"], "mutex");
+    assert_eq!(r["threads"], 3);
+    assert_eq!(r["final"], 100_001);
+    assert_eq!(r["lost"], 0);
+    assert_eq!(r["order"], "seqcst");
+    assert_eq!(r["per_thread_ms"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn repeat_prints_one_object_per_run() {
+    let output = run(&[
+        "--mode",
+        "private",
+        "--threads",
+        "2",
+        "--total",
+        "5000",
+        "--repeat",
+        "3",
+        "--json",
+    ]);
+    let reports = json_lines(&output);
+    assert_eq!(reports.len(), 3);
+    assert!(reports.iter().all(|r| r["final"] == 5000));
+}
+
+#[test]
+fn text_output_names_expected_final_and_lost() {
+    let output = run(&["--mode", "racy", "--threads", "1", "--total", "20000"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains("expected") && text.contains("20,000"),
+        "{text}"
+    );
+    assert!(text.contains("lost") && text.contains("(0.00%)"), "{text}");
+    assert!(text.contains("seqcst, the browser's orderings"), "{text}");
+}
+
+#[test]
+fn bad_arguments_fail_with_a_message() {
+    let unknown = run(&["--mode", "spinlock"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("invalid value 'spinlock'"));
+
+    let zero = run(&["--threads", "0", "--total", "10"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("0 threads is out of range"));
+
+    let huge = run(&["--total", "2000000001"]);
+    assert!(!huge.status.success());
+    assert!(String::from_utf8_lossy(&huge.stderr).contains("out of range"));
+}
+
+/// A server on a free port, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    /// Serves a scratch folder holding a page, a script and a wasm file, next to a secret
+    /// file that must never be served.
+    fn start() -> Server {
+        let scratch = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("serve-test");
+        let root = scratch.join("site");
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        std::fs::write(root.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+        std::fs::write(root.join("pkg/module.js"), "export {};").unwrap();
+        std::fs::write(root.join("pkg/module.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(scratch.join("secret.txt"), "[package] secret").unwrap();
+        let mut child = Command::new(BIN)
+            .args(["serve", "--port", "0", "--root"])
+            .arg(&root)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .expect("the server prints its URL")
+            .trim()
+            .trim_end_matches('/')
+            .to_owned();
+        Server { child, address }
+    }
+
+    /// A raw GET, so the path reaches the server exactly as written.
+    fn get(&self, path: &str) -> String {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response.to_ascii_lowercase()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+#[test]
+fn serve_sends_isolation_headers_and_mime_types() {
+    let server = Server::start();
+    let page = server.get("/");
+    assert!(page.starts_with("http/1.1 200"), "{page}");
+    assert!(page.contains("cross-origin-opener-policy: same-origin"));
+    assert!(page.contains("cross-origin-embedder-policy: require-corp"));
+    assert!(page.contains("cross-origin-resource-policy: same-origin"));
+    assert!(page.contains("content-type: text/html"));
+    let script = server.get("/pkg/module.js");
+    assert!(script.contains("content-type: text/javascript"), "{script}");
+    assert!(script.contains("cross-origin-embedder-policy: require-corp"));
+    let wasm = server.get("/pkg/module.wasm");
+    assert!(wasm.contains("content-type: application/wasm"), "{wasm}");
+    assert!(server.get("/missing.js").starts_with("http/1.1 404"));
+}
+
+#[test]
+fn serve_refuses_paths_outside_its_root() {
+    let server = Server::start();
+    for path in [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/pkg/../../secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+    ] {
+        let response = server.get(path);
+        assert!(
+            !response.starts_with("http/1.1 200"),
+            "{path} was served: {response}"
+        );
+        assert!(
+            !response.contains("secret"),
+            "{path} leaked the file outside the root"
+        );
+    }
+}
