@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The one entry point. On a fresh machine it installs what is missing, then:
+#   ./build.sh serve [--port N]   build everything and serve the page (prints the URL)
+#   ./build.sh test               build everything and run every test (Rust and browser)
+#   ./build.sh build              build the wasm module and the native CLI only
+# Each unusual step says why below.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The wasm-bindgen CLI must be exactly the crate's version: read it from Cargo.toml.
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+TOOLS="$PWD/.tools"
+WASM_TARGET=wasm32-unknown-unknown
+PKG=www/pkg
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# rustup installs exactly what rust-toolchain.toml names; cargo does not (RUSTUP_AUTO_INSTALL=0
+# here, and a plain build never adds a missing component such as rust-src).
+ensure_toolchain() {
+  command -v rustup >/dev/null || die "rustup is missing: install it from https://rustup.rs"
+  rustup toolchain install >/dev/null 2>&1 || rustup toolchain install
+}
+
+ensure_wasm_bindgen() {
+  export PATH="$TOOLS/bin:$PATH"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into .tools (about 3 minutes, once)"
+    # No --locked: its lockfile wants a webpki-roots version the registry does not serve.
+    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --root "$TOOLS"
+  fi
+}
+
+# Node packages: wasm-opt (npm's binaryen; Debian's 108 breaks wasm-bindgen output),
+# playwright-core for the browser tests, and the browser libraries vendored into www/.
+ensure_node_modules() {
+  command -v npm >/dev/null || die "npm is missing: install Node.js 20 or later"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing node packages (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  log "installing Debian's chromium for the browser tests"
+  [ "$(id -u)" = 0 ] || die "chromium is missing and installing it needs root: apt-get install chromium"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
+build_wasm() {
+  log "building the wasm module (threads: shared memory, std rebuilt with atomics)"
+  # build-std: std must itself be compiled with +atomics for shared memory; the flags are in
+  # .cargo/config.toml.
+  cargo build --release --lib --target "$WASM_TARGET" -Z build-std=panic_abort,std
+  rm -rf "$PKG"
+  wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
+    "target/$WASM_TARGET/release/gil_playground.wasm"
+  node_modules/.bin/wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-mutable-globals \
+    --enable-sign-ext --enable-nontrapping-float-to-int --enable-reference-types \
+    "$PKG/gil_playground_bg.wasm" -o "$PKG/gil_playground_bg.wasm"
+}
+
+build_native() {
+  log "building the native CLI"
+  cargo build --release --bin gil-playground
+}
+
+build_all() {
+  ensure_toolchain
+  ensure_wasm_bindgen
+  ensure_node_modules
+  build_wasm
+  build_native
+}
+
+cmd_test() {
+  build_all
+  ensure_chromium
+  log "Rust tests (core, CLI, server)"
+  cargo fmt --all -- --check || die "cargo fmt found unformatted code: run cargo fmt"
+  cargo test --release
+  log "browser tests (headless Chromium)"
+  node --test --test-concurrency=1 tests/browser/
+}
+
+case "${1:-}" in
+  serve) shift; build_all; exec target/release/gil-playground serve "$@" ;;
+  test) shift; cmd_test "$@" ;;
+  build) shift; build_all ;;
+  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
