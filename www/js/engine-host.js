@@ -1,0 +1,112 @@
+// Runs in the host worker (a module Worker the page starts): owns the wasm module and the
+// rayon thread pool, so nothing that blocks (Atomics.wait, spinning) ever runs on the page's
+// main thread. A run never blocks this worker either: it polls the module for progress and
+// the result, and so stays free to report panics and errors from the pool's workers.
+import init, { setup, initThreadPool, engine_info, start_run, poll, panic_in_pool }
+  from '../pkg/gil_playground.js';
+import { MSG } from './protocol.js';
+
+const POLL_MS = 4; // result latency only: every time is measured inside the threads
+const PROGRESS_MS = 100;
+const WATCH_AFTER_DEBUG_PANIC_MS = 10_000;
+
+let runId = null;
+let watchUntil = 0; // keep polling until then even with no run (debug panics)
+let lastProgress = 0;
+let polling = false;
+
+const post = (type, body = {}) => self.postMessage({ type, ...body });
+
+function fail(code, message) {
+  post(MSG.error, { id: runId, code, message, fatal: true });
+  runId = null;
+  watchUntil = 0;
+}
+
+// An uncaught error in this worker, or one a pool worker below it did not handle.
+self.addEventListener('error', (event) => {
+  event.preventDefault();
+  fail('worker-error', `The engine's worker failed: ${event.message || 'unknown error'}`);
+});
+self.addEventListener('unhandledrejection', (event) => {
+  event.preventDefault();
+  fail('worker-error', `The engine's worker failed: ${event.reason?.message ?? event.reason}`);
+});
+
+// Reports a panic if one happened; true if so.
+function reportPanic(state) {
+  if (state.state !== 'panicked') return false;
+  fail('panic', `A thread panicked: ${state.message}`);
+  return true;
+}
+
+function tick() {
+  const state = poll();
+  if (reportPanic(state)) {
+    polling = false;
+    return;
+  }
+  if (state.state === 'done') {
+    post(MSG.done, { id: runId, report: state.report });
+    runId = null;
+  } else if (state.state === 'running' && performance.now() - lastProgress > PROGRESS_MS) {
+    lastProgress = performance.now();
+    post(MSG.progress, { id: runId, progress: state.progress });
+  }
+  if (runId === null && performance.now() > watchUntil) {
+    polling = false;
+    return;
+  }
+  setTimeout(tick, POLL_MS);
+}
+
+function startPolling() {
+  if (!polling) {
+    polling = true;
+    lastProgress = performance.now();
+    setTimeout(tick, POLL_MS);
+  }
+}
+
+async function start({ poolSize }) {
+  try {
+    await init();
+    setup();
+    await initThreadPool(poolSize);
+    post(MSG.ready, { info: engine_info(), timeOrigin: performance.timeOrigin });
+  } catch (err) {
+    fail('init-failed', `The engine could not start: ${err?.message ?? err}`);
+  }
+}
+
+function run({ id, settings }) {
+  runId = id;
+  try {
+    start_run(settings);
+  } catch (err) {
+    runId = null;
+    if (err?.code) {
+      // Refused settings: the engine is fine.
+      post(MSG.error, { id, code: err.code, message: err.message, fatal: false });
+    } else {
+      // A trap: poll() has the panic text if a panic caused it.
+      runId = id;
+      if (!reportPanic(poll())) fail('worker-error', `The engine failed: ${err?.message ?? err}`);
+    }
+    return;
+  }
+  startPolling();
+}
+
+self.addEventListener('message', ({ data }) => {
+  switch (data?.type) {
+    case MSG.init:
+      return start(data);
+    case MSG.run:
+      return run(data);
+    case MSG.debugPanic:
+      watchUntil = performance.now() + WATCH_AFTER_DEBUG_PANIC_MS;
+      panic_in_pool(String(data.message));
+      return startPolling();
+  }
+});

@@ -1,0 +1,99 @@
+// Runs on the page: wires the environment check, the engine (host worker) and the views.
+// Nothing here blocks: every run happens in the host worker's thread pool.
+import { detectEnvironment, poolSizeFor, threadsProblem } from './env.js';
+import { Engine } from './engine.js';
+import { Controls } from './ui/controls.js';
+import { Results } from './ui/results.js';
+import { History } from './ui/history.js';
+import { Notice } from './ui/notice.js';
+
+const env = detectEnvironment();
+const poolSize = poolSizeFor(env.cores);
+const notice = new Notice(document.getElementById('notice'));
+const results = new Results(document.getElementById('result'));
+const history = new History(document.getElementById('history'));
+const controls = new Controls(document.getElementById('controls'), { onRun: run, onStop: stop });
+Controls.labelTotals(document.getElementById('total'));
+controls.setPoolSize(poolSize, Math.min(env.cores || 2, poolSize));
+
+let engine = null;
+let runStarted = 0;
+
+// Exposed for the tests and for anyone curious in the console; read-only use.
+window.gilPlayground = { env, poolSize, history, get engine() { return engine; } };
+
+showEnvironment();
+const problem = threadsProblem(env);
+if (problem) {
+  notice.show({ kind: 'error', title: problem.title, text: [problem.why, problem.fix] });
+  document.body.dataset.engine = 'unavailable';
+} else {
+  engine = new Engine({ poolSize, onProgress: (p) => results.showProgress(p), onFatal: engineDied });
+  startEngine();
+}
+
+async function startEngine() {
+  document.body.dataset.engine = 'starting';
+  notice.show({ title: 'Starting the engine…', text: `Loading the wasm module and ${poolSize} worker threads.` });
+  try {
+    await engine.start();
+  } catch {
+    return; // engineDied has said why
+  }
+  notice.clear();
+  controls.setEnabled(true);
+  document.body.dataset.engine = 'ready';
+}
+
+async function run(settings) {
+  controls.setBusy(true);
+  runStarted = performance.now();
+  requestAnimationFrame(function tick() {
+    controls.setElapsed(performance.now() - runStarted);
+    if (controls.busy) requestAnimationFrame(tick);
+  });
+  const shares = Array.from({ length: settings.threads }, (_, i) =>
+    Math.floor(settings.total / settings.threads) + (i < settings.total % settings.threads ? 1 : 0));
+  results.showRunning(settings, shares);
+  try {
+    const report = await engine.run(settings);
+    const speedup = history.speedup(report);
+    results.showReport(report, speedup);
+    history.add({ settings, report, speedup });
+    notice.clear();
+  } catch (error) {
+    results.showFailure(error.message);
+    if (!error.fatal) notice.show({ kind: 'warn', title: 'Those settings cannot run', text: error.message });
+    if (error.code !== 'engine-restarted') history.add({ settings, error: error.message });
+  } finally {
+    controls.setBusy(false);
+  }
+}
+
+function stop() {
+  restartEngine('The run was stopped: the engine and its threads were restarted.');
+}
+
+function engineDied(error) {
+  controls.setEnabled(false);
+  document.body.dataset.engine = 'failed';
+  notice.show({
+    kind: 'error',
+    title: 'The engine stopped',
+    text: [error.message, 'Its threads cannot be trusted any more; restarting it starts fresh ones.'],
+    actions: [{ label: 'Restart engine', onClick: () => restartEngine() }],
+  });
+}
+
+async function restartEngine(message) {
+  controls.setEnabled(false);
+  await startEngine();
+  if (message && document.body.dataset.engine === 'ready') notice.show({ title: message });
+}
+
+function showEnvironment() {
+  const line = document.getElementById('environment');
+  const cores = env.cores ? `${env.cores} logical cores (as the browser reports)` : 'core count not reported';
+  line.textContent = [cores, `pool of ${poolSize} threads`,
+    `cross-origin isolated: ${env.isolated ? 'yes' : 'no'}`, env.browser].join(' · ');
+}

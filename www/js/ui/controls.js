@@ -1,0 +1,75 @@
+// Runs on the page: the run settings form (mode, threads, total) and the Run/Stop buttons.
+// The mode list and its explanations live in index.html, one <option> per mode.
+import { h, fill } from './dom.js';
+import { count, short } from './format.js';
+
+export class Controls {
+  /**
+   * @param {HTMLFormElement} form
+   * @param {{ onRun: (settings) => void, onStop: () => void }} handlers
+   */
+  constructor(form, { onRun, onStop }) {
+    this.form = form;
+    this.fields = form.elements;
+    this.runButton = form.querySelector('[data-role=run]');
+    this.stopButton = form.querySelector('[data-role=stop]');
+    this.explain = document.getElementById('mode-explain');
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (!this.busy) onRun(this.settings());
+    });
+    this.stopButton.addEventListener('click', onStop);
+    this.fields.mode.addEventListener('change', () => this.showExplanation());
+    this.showExplanation();
+    this.setEnabled(false);
+  }
+
+  /** Offers 1..poolSize threads, keeping the current choice where possible. */
+  setPoolSize(poolSize, preferred) {
+    const select = this.fields.threads;
+    const current = Number(select.value) || preferred;
+    fill(select, Array.from({ length: poolSize }, (_, i) =>
+      h('option', { value: i + 1 }, `${i + 1} thread${i ? 's' : ''}`)));
+    select.value = String(Math.min(Math.max(current, 1), poolSize));
+  }
+
+  settings() {
+    return {
+      mode: this.fields.mode.value,
+      threads: Number(this.fields.threads.value),
+      total: Number(this.fields.total.value),
+    };
+  }
+
+  setEnabled(enabled) {
+    for (const el of this.form.querySelectorAll('select, button')) el.disabled = !enabled;
+    this.stopButton.disabled = false;
+  }
+
+  /** Shows that a run is under way (Run disabled and animated, Stop offered). */
+  setBusy(busy) {
+    this.busy = busy;
+    this.form.setAttribute('aria-busy', String(busy));
+    this.runButton.classList.toggle('running', busy);
+    this.runButton.disabled = busy;
+    this.stopButton.hidden = !busy;
+    if (!busy) this.runButton.textContent = 'Run';
+  }
+
+  /** Updates the Run button's elapsed-time label while busy. */
+  setElapsed(ms) {
+    if (this.busy) this.runButton.textContent = `Running… ${(ms / 1000).toFixed(1)} s`;
+  }
+
+  showExplanation() {
+    const option = this.fields.mode.selectedOptions[0];
+    this.explain.textContent = option?.dataset.explain ?? '';
+  }
+
+  /** Labels totals with both forms: "20M (20,000,000)". */
+  static labelTotals(select) {
+    for (const option of select.options) {
+      option.textContent = `${short(Number(option.value))} increments (${count(Number(option.value))})`;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// Runs on the page: the latest run, large. Lost updates and expected-vs-final come first;
+// then time, throughput, speedup, and one bar per thread drawn from its own measured
+// start and end. During a run it shows each thread's live progress instead.
+import { h, fill } from './dom.js';
+import { count, ms, percent, rate, ratio } from './format.js';
+
+export class Results {
+  constructor(root) {
+    this.root = root;
+  }
+
+  showRunning(settings, shares) {
+    this.shares = shares;
+    this.root.dataset.state = 'running';
+    this.root.removeAttribute('data-lost');
+    fill(this.root,
+      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${settings.threads} thread${settings.threads > 1 ? 's' : ''}…`),
+      h('div', { class: 'lanes', 'aria-label': 'progress of each thread' },
+        shares.map((share, i) => lane(`thread ${i + 1}`, 0, 0, `0 of ${count(share)}`, 'progress'))));
+  }
+
+  showProgress(progress) {
+    if (this.root.dataset.state !== 'running') return;
+    const lanes = this.root.querySelectorAll('.lane');
+    progress.forEach((done, i) => {
+      const share = this.shares[i] || 1;
+      const bar = lanes[i]?.querySelector('.bar');
+      if (!bar) return;
+      bar.style.width = `${(100 * done) / share}%`;
+      lanes[i].querySelector('.lane-label').textContent = `${count(done)} of ${count(share)}`;
+    });
+  }
+
+  /** @param {object} report from the engine; @param {number|null} speedup vs 1 thread */
+  showReport(report, speedup) {
+    this.root.dataset.state = 'done';
+    const lost = report.lost > 0;
+    this.root.toggleAttribute('data-lost', lost);
+    const wall = report.wall_ms || 1;
+    fill(this.root,
+      h('p', { class: `verdict ${lost ? 'lost' : 'exact'}`, 'data-field': 'verdict' },
+        lost ? `${count(report.lost)} updates lost (${percent(report.loss_percent)})`
+          : 'No update lost'),
+      h('dl', { class: 'figures' },
+        figure('Expected', count(report.expected), 'expected'),
+        figure('Final counter', count(report.final), 'final'),
+        figure('Lost updates', `${count(report.lost)} (${percent(report.loss_percent)})`, 'lost'),
+        figure('Wall time', ms(report.wall_ms), 'wall'),
+        figure('Throughput', rate(report.million_per_second), 'throughput'),
+        figure('Speedup vs 1 thread', speedup === null ? 'run 1 thread first' : ratio(speedup), 'speedup')),
+      h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
+        report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
+          (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
+          `${ms(t)} · ${count(report.per_thread_increments[i])}`, 'time'))),
+      h('p', { class: 'fine' },
+        `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
+        + `${report.distinct_threads} distinct worker${report.distinct_threads > 1 ? 's' : ''} ran · `
+        + `every time measured inside the threads`));
+  }
+
+  showFailure(message) {
+    this.root.dataset.state = 'failed';
+    fill(this.root, h('p', { class: 'verdict failed' }, 'Run failed'), h('p', {}, message));
+  }
+}
+
+function figure(label, value, field) {
+  return h('div', { class: 'figure' }, h('dt', {}, label), h('dd', { 'data-field': field }, value));
+}
+
+function lane(name, offsetPercent, widthPercent, label, kind) {
+  return h('div', { class: `lane ${kind}` },
+    h('span', { class: 'lane-name' }, name),
+    h('span', { class: 'track' },
+      h('span', { class: 'bar', style: `margin-left:${offsetPercent}%;width:${widthPercent}%` })),
+    h('span', { class: 'lane-label' }, label));
+}
