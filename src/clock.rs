@@ -20,9 +20,7 @@ pub struct InstantClock {
 impl InstantClock {
     /// A clock whose base is now.
     pub fn new() -> Self {
-        InstantClock {
-            base: Instant::now(),
-        }
+        InstantClock { base: Instant::now() }
     }
 }
 

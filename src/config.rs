@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::gil::{GilSettings, MAX_SWITCH_INTERVAL_MS, MIN_SWITCH_INTERVAL_MS, SafePoints};
 use crate::workload::{MemoryOrder, Mode};
 
 /// The largest total a run accepts: 2 billion increments. At the browser's ~9 ns per
@@ -27,17 +28,38 @@ pub struct RunConfig {
     /// Memory orderings of the atomic operations.
     #[serde(default)]
     pub order: MemoryOrder,
+    /// The emulated GIL, or `None` for free threads (the free-threaded world).
+    #[serde(default)]
+    pub gil: Option<GilSettings>,
 }
 
 impl RunConfig {
     /// A sequentially consistent run (what the browser executes).
     pub fn new(mode: Mode, threads: usize, total: u64) -> Self {
-        RunConfig {
-            mode,
-            threads,
-            total,
-            order: MemoryOrder::SeqCst,
+        RunConfig { mode, threads, total, order: MemoryOrder::SeqCst, gil: None }
+    }
+
+    /// The same run under the emulated GIL.
+    pub fn with_gil(self, gil: GilSettings) -> Self {
+        RunConfig { gil: Some(gil), ..self }
+    }
+
+    /// Adds loosely typed GIL settings (from JavaScript) when `enabled`.
+    ///
+    /// # Errors
+    /// [`ConfigError::UnknownSafePoints`]; the interval's range is checked by
+    /// [`RunConfig::validate`].
+    pub fn with_loose_gil(
+        self,
+        enabled: bool,
+        switch_interval_ms: f64,
+        safe_points: &str,
+    ) -> Result<Self, ConfigError> {
+        if !enabled {
+            return Ok(self);
         }
+        let safe_points: SafePoints = safe_points.parse()?;
+        Ok(self.with_gil(GilSettings::new(switch_interval_ms, safe_points)))
     }
 
     /// Builds a config from loosely typed input (JavaScript numbers and strings).
@@ -60,16 +82,17 @@ impl RunConfig {
     /// [`ConfigError::ThreadsOutOfRange`] or [`ConfigError::TotalOutOfRange`].
     pub fn validate(&self, max_threads: usize) -> Result<(), ConfigError> {
         if self.threads == 0 || self.threads > max_threads {
-            return Err(ConfigError::ThreadsOutOfRange {
-                threads: self.threads,
-                max: max_threads,
-            });
+            return Err(ConfigError::ThreadsOutOfRange { threads: self.threads, max: max_threads });
         }
         if self.total == 0 || self.total > MAX_TOTAL {
-            return Err(ConfigError::TotalOutOfRange {
-                total: self.total,
-                max: MAX_TOTAL,
-            });
+            return Err(ConfigError::TotalOutOfRange { total: self.total, max: MAX_TOTAL });
+        }
+        if let Some(gil) = &self.gil {
+            let interval = gil.switch_interval_ms;
+            // NaN is in no range, so it is refused too.
+            if !(MIN_SWITCH_INTERVAL_MS..=MAX_SWITCH_INTERVAL_MS).contains(&interval) {
+                return Err(ConfigError::SwitchIntervalOutOfRange { ms: interval.to_string() });
+            }
         }
         Ok(())
     }
@@ -89,16 +112,9 @@ const MAX_EXACT_F64: f64 = 9_007_199_254_740_992.0;
 fn whole_number(field: &'static str, value: f64) -> Result<u64, ConfigError> {
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 {
         // Saturate huge values so the range check names them as too large.
-        Ok(if value > MAX_EXACT_F64 {
-            u64::MAX
-        } else {
-            value as u64
-        })
+        Ok(if value > MAX_EXACT_F64 { u64::MAX } else { value as u64 })
     } else {
-        Err(ConfigError::NotAWholeNumber {
-            field,
-            value: value.to_string(),
-        })
+        Err(ConfigError::NotAWholeNumber { field, value: value.to_string() })
     }
 }
 
@@ -121,6 +137,13 @@ pub enum ConfigError {
         /// The largest accepted.
         max: u64,
     },
+    /// The safe-point model is neither 3.9 nor 3.10.
+    UnknownSafePoints(String),
+    /// The switch interval is outside 0.1 to 100 ms.
+    SwitchIntervalOutOfRange {
+        /// The interval asked for, in milliseconds, as received.
+        ms: String,
+    },
     /// A count was negative, fractional or not a number at all.
     NotAWholeNumber {
         /// Which setting.
@@ -138,6 +161,8 @@ impl ConfigError {
             ConfigError::ThreadsOutOfRange { .. } => "threads-out-of-range",
             ConfigError::TotalOutOfRange { .. } => "total-out-of-range",
             ConfigError::NotAWholeNumber { .. } => "not-a-whole-number",
+            ConfigError::UnknownSafePoints(_) => "unknown-safe-points",
+            ConfigError::SwitchIntervalOutOfRange { .. } => "switch-interval-out-of-range",
         }
     }
 }
@@ -156,21 +181,27 @@ impl std::fmt::Display for ConfigError {
             ConfigError::ThreadsOutOfRange { threads, max } => write!(
                 f,
                 "{threads} threads is out of range: choose between 1 and {max} threads{}.",
-                if *max > 1 {
-                    ""
-                } else {
-                    " (this browser runs one thread only)"
-                }
+                if *max > 1 { "" } else { " (this browser runs one thread only)" }
             ),
             ConfigError::TotalOutOfRange { total, max } => write!(
                 f,
                 "A total of {total} increments is out of range: choose between 1 and {max}."
             ),
+            ConfigError::UnknownSafePoints(name) => {
+                write!(f, "There is no safe-point model \"{name}\": choose 3.9 or 3.10.")
+            }
+            ConfigError::SwitchIntervalOutOfRange { ms } if ms == "NaN" => write!(
+                f,
+                "The switch interval must be a number of milliseconds between \
+                 {MIN_SWITCH_INTERVAL_MS} and {MAX_SWITCH_INTERVAL_MS}."
+            ),
+            ConfigError::SwitchIntervalOutOfRange { ms } => write!(
+                f,
+                "A switch interval of {ms} ms is out of range: choose between \
+                 {MIN_SWITCH_INTERVAL_MS} and {MAX_SWITCH_INTERVAL_MS} ms."
+            ),
             ConfigError::NotAWholeNumber { field, value } => {
-                write!(
-                    f,
-                    "The {field} setting must be a whole number of 0 or more, not {value}."
-                )
+                write!(f, "The {field} setting must be a whole number of 0 or more, not {value}.")
             }
         }
     }
@@ -188,17 +219,10 @@ mod tests {
             for total in [1, 7, 8, 100, 1_000_003, MAX_TOTAL] {
                 let config = RunConfig::new(Mode::Racy, threads, total);
                 let shares: Vec<u64> = (0..threads).map(|i| config.share_of(i)).collect();
-                assert_eq!(
-                    shares.iter().sum::<u64>(),
-                    total,
-                    "{threads} threads, {total}"
-                );
+                assert_eq!(shares.iter().sum::<u64>(), total, "{threads} threads, {total}");
                 let (min, max) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
                 assert!(max - min <= 1, "uneven split {shares:?}");
-                assert!(
-                    shares.windows(2).all(|w| w[0] >= w[1]),
-                    "remainder not in front"
-                );
+                assert!(shares.windows(2).all(|w| w[0] >= w[1]), "remainder not in front");
             }
         }
     }
@@ -208,42 +232,42 @@ mod tests {
         let ok = RunConfig::new(Mode::Mutex, 4, 1000);
         assert_eq!(ok.validate(4), Ok(()));
 
-        let zero = RunConfig {
-            threads: 0,
-            ..ok.clone()
-        };
-        assert_eq!(
-            zero.validate(4),
-            Err(ConfigError::ThreadsOutOfRange { threads: 0, max: 4 })
-        );
-        let many = RunConfig {
-            threads: 5,
-            ..ok.clone()
-        };
+        let zero = RunConfig { threads: 0, ..ok.clone() };
+        assert_eq!(zero.validate(4), Err(ConfigError::ThreadsOutOfRange { threads: 0, max: 4 }));
+        let many = RunConfig { threads: 5, ..ok.clone() };
         assert_eq!(many.validate(4).unwrap_err().code(), "threads-out-of-range");
 
-        let none = RunConfig {
-            total: 0,
-            ..ok.clone()
-        };
+        let none = RunConfig { total: 0, ..ok.clone() };
         assert_eq!(none.validate(4).unwrap_err().code(), "total-out-of-range");
-        let huge = RunConfig {
-            total: MAX_TOTAL + 1,
-            ..ok.clone()
-        };
+        let huge = RunConfig { total: MAX_TOTAL + 1, ..ok.clone() };
         assert_eq!(huge.validate(4).unwrap_err().code(), "total-out-of-range");
-        assert_eq!(
-            RunConfig {
-                total: MAX_TOTAL,
-                ..ok
-            }
-            .validate(4),
-            Ok(())
-        );
+        assert_eq!(RunConfig { total: MAX_TOTAL, ..ok }.validate(4), Ok(()));
 
         let unknown = RunConfig::from_loose("spinlock", 2.0, 10.0).unwrap_err();
         assert_eq!(unknown.code(), "unknown-mode");
-        assert!(unknown.to_string().contains("racy, mutex, atomic, private"));
+        assert!(unknown.to_string().contains("racy, pymutex, mutex, atomic, private"));
+
+        let gil = |ms: f64| {
+            RunConfig::new(Mode::Racy, 2, 10).with_gil(GilSettings::new(ms, SafePoints::Py39))
+        };
+        assert_eq!(gil(0.1).validate(4), Ok(()));
+        assert_eq!(gil(100.0).validate(4), Ok(()));
+        for bad in [0.0, 0.09, 100.5, f64::NAN] {
+            assert_eq!(
+                gil(bad).validate(4).unwrap_err().code(),
+                "switch-interval-out-of-range",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            gil(0.05).validate(4).unwrap_err().to_string(),
+            "A switch interval of 0.05 ms is out of range: choose between 0.1 and 100 ms."
+        );
+        let loose = RunConfig::new(Mode::Racy, 2, 10).with_loose_gil(true, 5.0, "3.8").unwrap_err();
+        assert_eq!(loose.code(), "unknown-safe-points");
+        let off =
+            RunConfig::new(Mode::Racy, 2, 10).with_loose_gil(false, f64::NAN, "bogus").unwrap();
+        assert_eq!(off.gil, None);
     }
 
     #[test]
@@ -262,9 +286,6 @@ mod tests {
     #[test]
     fn messages_are_words_not_debug_output() {
         let err = RunConfig::new(Mode::Racy, 9, 10).validate(4).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "9 threads is out of range: choose between 1 and 4 threads."
-        );
+        assert_eq!(err.to_string(), "9 threads is out of range: choose between 1 and 4 threads.");
     }
 }

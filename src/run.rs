@@ -1,4 +1,5 @@
-//! One run: split the total, start every thread at a spinning barrier, count, report.
+//! One run: split the total, start every thread at a spinning barrier, count (with or without
+//! the emulated GIL), report.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,9 +8,13 @@ use crossbeam_utils::CachePadded;
 
 use crate::clock::Clock;
 use crate::config::{ConfigError, RunConfig};
+use crate::gil::{Gil, GilThread, Profile, Py39, Py310, SafePoints};
 use crate::report::{RunReport, ThreadSample};
 use crate::team::{SpinBarrier, ThreadTeam, thread_identity};
-use crate::workload::{Counters, FreeThreads, MemoryOrder, Order, RelaxedOrder, SeqCstOrder};
+use crate::timeline::ThreadTimeline;
+use crate::workload::{
+    Counters, FreeThreads, Interpreter, MemoryOrder, Order, RelaxedOrder, SeqCstOrder,
+};
 
 /// Increments between two progress updates: often enough for a live display, rare enough
 /// (one store per 65,536 increments) to cost nothing measurable.
@@ -24,7 +29,8 @@ pub struct Run {
     counters: Counters,
     barrier: SpinBarrier,
     progress: Box<[CachePadded<AtomicU64>]>,
-    samples: Box<[OnceLock<ThreadSample>]>,
+    samples: Box<[OnceLock<(ThreadSample, ThreadTimeline)>]>,
+    gil: Option<Gil>,
 }
 
 impl Run {
@@ -38,10 +44,9 @@ impl Run {
         Ok(Run {
             counters: Counters::new(n),
             barrier: SpinBarrier::new(n),
-            progress: (0..n)
-                .map(|_| CachePadded::new(AtomicU64::new(0)))
-                .collect(),
+            progress: (0..n).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             samples: (0..n).map(|_| OnceLock::new()).collect(),
+            gil: config.gil.as_ref().map(Gil::new),
             config,
         })
     }
@@ -53,21 +58,19 @@ impl Run {
 
     /// Increments each thread has completed so far (updated every 65,536 increments).
     pub fn progress(&self) -> Vec<u64> {
-        self.progress
-            .iter()
-            .map(|p| p.load(Ordering::Relaxed))
-            .collect()
+        self.progress.iter().map(|p| p.load(Ordering::Relaxed)).collect()
     }
 
     /// Runs the workload on `team`'s threads, timing with `clock`, and reports.
     pub fn execute(&self, team: &dyn ThreadTeam, clock: &dyn Clock) -> RunReport {
         team.run(self.config.threads, &|index| self.thread(index, clock));
-        let samples: Vec<ThreadSample> = self
+        let (samples, timeline): (Vec<ThreadSample>, Vec<ThreadTimeline>) = self
             .samples
             .iter()
-            .map(|s| *s.get().expect("every thread of the run records a sample"))
-            .collect();
-        RunReport::new(&self.config, self.counters.total(), &samples)
+            .map(|s| s.get().expect("every thread of the run records a sample").clone())
+            .unzip();
+        let switch_number = self.gil.as_ref().map_or(0, Gil::switch_number);
+        RunReport::new(&self.config, self.counters.total(clock), &samples, timeline, switch_number)
     }
 
     fn thread(&self, index: usize, clock: &dyn Clock) {
@@ -75,27 +78,63 @@ impl Run {
         let increments = self.config.share_of(index);
         self.barrier.wait(index, clock);
         let start_ns = clock.now_ns();
-        match self.config.order {
-            MemoryOrder::SeqCst => self.count::<SeqCstOrder>(index, increments),
-            MemoryOrder::Relaxed => self.count::<RelaxedOrder>(index, increments),
-        }
-        let end_ns = clock.now_ns();
-        let sample = ThreadSample {
-            start_ns,
-            end_ns,
-            increments,
-            identity,
+        let timeline = match (&self.gil, self.config.order) {
+            (None, MemoryOrder::SeqCst) => self.free::<SeqCstOrder>(index, increments, clock),
+            (None, MemoryOrder::Relaxed) => self.free::<RelaxedOrder>(index, increments, clock),
+            (Some(gil), order) => match (gil.safe_points(), order) {
+                (SafePoints::Py39, MemoryOrder::SeqCst) => {
+                    self.with_gil::<SeqCstOrder, Py39>(gil, index, increments, clock)
+                }
+                (SafePoints::Py39, MemoryOrder::Relaxed) => {
+                    self.with_gil::<RelaxedOrder, Py39>(gil, index, increments, clock)
+                }
+                (SafePoints::Py310, MemoryOrder::SeqCst) => {
+                    self.with_gil::<SeqCstOrder, Py310>(gil, index, increments, clock)
+                }
+                (SafePoints::Py310, MemoryOrder::Relaxed) => {
+                    self.with_gil::<RelaxedOrder, Py310>(gil, index, increments, clock)
+                }
+            },
         };
-        self.samples[index]
-            .set(sample)
-            .expect("each thread index runs once");
+        let end_ns = clock.now_ns();
+        let sample = ThreadSample { start_ns, end_ns, increments, identity };
+        if self.samples[index].set((sample, timeline)).is_err() {
+            unreachable!("each thread index runs once");
+        }
     }
 
-    fn count<O: Order>(&self, index: usize, increments: u64) {
+    /// A thread with no GIL. Its log records its run and what the PyMutex-like lock does.
+    fn free<O: Order>(&self, index: usize, increments: u64, clock: &dyn Clock) -> ThreadTimeline {
+        let mut interp = FreeThreads::new(clock);
+        self.count::<O, _>(index, increments, &mut interp, clock);
+        interp.finish()
+    }
+
+    /// A thread that must hold the GIL to run its loop.
+    fn with_gil<'c, O: Order, P: Profile>(
+        &'c self,
+        gil: &'c Gil,
+        index: usize,
+        increments: u64,
+        clock: &'c dyn Clock,
+    ) -> ThreadTimeline {
+        let mut interp = GilThread::<P>::new(gil, index, self.config.mode, clock);
+        interp.take();
+        self.count::<O, _>(index, increments, &mut interp, clock);
+        interp.finish()
+    }
+
+    fn count<'c, O: Order, I: Interpreter<'c>>(
+        &'c self,
+        index: usize,
+        increments: u64,
+        interp: &mut I,
+        clock: &'c dyn Clock,
+    ) {
         let mut done = 0;
         while done < increments {
             let chunk = CHUNK.min(increments - done);
-            self.count_chunk::<O>(index, chunk);
+            self.count_chunk::<O, I>(index, chunk, interp, clock);
             done += chunk;
             self.progress[index].store(done, Ordering::Relaxed);
         }
@@ -105,9 +144,14 @@ impl Run {
     /// switches a function to optimized code only when it is called again, so a loop that
     /// stayed inside one call would run unoptimized to the end.
     #[inline(never)]
-    fn count_chunk<O: Order>(&self, index: usize, n: u64) {
-        self.counters
-            .count::<O, _>(self.config.mode, index, n, &mut FreeThreads);
+    fn count_chunk<'c, O: Order, I: Interpreter<'c>>(
+        &'c self,
+        index: usize,
+        n: u64,
+        interp: &mut I,
+        clock: &'c dyn Clock,
+    ) {
+        self.counters.count::<O, I>(self.config.mode, index, n, interp, clock);
     }
 }
 
@@ -131,12 +175,8 @@ mod tests {
     use crate::workload::Mode;
 
     fn native(mode: Mode, threads: usize, total: u64) -> RunReport {
-        run(
-            RunConfig::new(mode, threads, total),
-            &ScopedThreads,
-            &InstantClock::new(),
-        )
-        .unwrap()
+        let _alone = crate::test_support::serial();
+        run(RunConfig::new(mode, threads, total), &ScopedThreads, &InstantClock::new()).unwrap()
     }
 
     #[test]
@@ -164,10 +204,7 @@ mod tests {
     fn every_thread_is_distinct_and_runs_its_share() {
         let report = native(Mode::Private, 5, 1_000_002);
         assert_eq!(report.distinct_threads, 5);
-        assert_eq!(
-            report.per_thread_increments,
-            vec![200_001, 200_001, 200_000, 200_000, 200_000]
-        );
+        assert_eq!(report.per_thread_increments, vec![200_001, 200_001, 200_000, 200_000, 200_000]);
         assert_eq!(report.per_thread_ms.len(), 5);
         assert!(report.per_thread_ms.iter().all(|&t| t <= report.wall_ms));
         assert!(report.start_offsets_ms.contains(&0.0));
@@ -184,22 +221,15 @@ mod tests {
 
     #[test]
     fn the_relaxed_variant_counts_the_same() {
-        let config = RunConfig {
-            order: MemoryOrder::Relaxed,
-            ..RunConfig::new(Mode::Private, 2, 100_000)
-        };
+        let config =
+            RunConfig { order: MemoryOrder::Relaxed, ..RunConfig::new(Mode::Private, 2, 100_000) };
         let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
-        assert_eq!(
-            (report.final_count, report.order),
-            (100_000, MemoryOrder::Relaxed)
-        );
+        assert_eq!((report.final_count, report.order), (100_000, MemoryOrder::Relaxed));
     }
 
     #[test]
     fn invalid_settings_never_start_a_thread() {
-        let err = Run::new(RunConfig::new(Mode::Racy, 0, 10), &ScopedThreads)
-            .err()
-            .unwrap();
+        let err = Run::new(RunConfig::new(Mode::Racy, 0, 10), &ScopedThreads).err().unwrap();
         assert_eq!(err.code(), "threads-out-of-range");
     }
 }

@@ -6,7 +6,8 @@
 //! | mode      | Python it stands for                              | counter            |
 //! |-----------|---------------------------------------------------|--------------------|
 //! | `racy`    | shared dict, no lock (`multi_thread_share.py`)    | one, shared        |
-//! | `mutex`   | `with lock:` around it (`multi_thread_share_lock.py`) | one, behind a `Mutex` |
+//! | `pymutex` | `with lock:` around it (`multi_thread_share_lock.py`) | one, behind a lock that behaves like CPython 3.13's `PyMutex` |
+//! | `mutex`   | the same with Rust's `std::sync::Mutex`             | one, behind a `Mutex` |
 //! | `atomic`  | what a C extension would do: one atomic add       | one, shared        |
 //! | `private` | one dict per thread (`multi_thread_private.py`)   | one per thread     |
 //!
@@ -15,9 +16,10 @@
 //! very same load/store sequence on a counter of its own, on its own cache line: only the
 //! address differs, so the comparison between the two is fair.
 //!
-//! Adding a mode is one variant in [`Mode`] and one arm in [`Counters::count`]; the page lists
-//! the mode with one `<option>`.
+//! Adding a mode is one variant in [`Mode`] (with its name and steps) and one arm in
+//! [`Counters::count`]; the page lists the mode with one `<option>`.
 
+use std::ops::DerefMut;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -25,7 +27,10 @@ use std::sync::{Mutex, PoisonError};
 use crossbeam_utils::CachePadded;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock;
 use crate::config::ConfigError;
+use crate::pymutex::PyMutex;
+use crate::timeline::{Recorder, State, ThreadTimeline};
 
 /// A counter workload (see the module docs for the Python each one stands for).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,7 +39,12 @@ use crate::config::ConfigError;
 pub enum Mode {
     /// One shared counter, read and written with separate atomic operations: updates get lost.
     Racy,
-    /// One shared counter behind `std::sync::Mutex`: exact, and slow once threads contend.
+    /// One shared counter behind a lock that behaves like CPython 3.13's `PyMutex` (spin, then
+    /// park; hand over to a waiter older than 1 ms): the lock of the Python view.
+    #[serde(rename = "pymutex")]
+    #[cfg_attr(not(target_arch = "wasm32"), value(name = "pymutex"))]
+    PyMutex,
+    /// One shared counter behind Rust's `std::sync::Mutex`: exact, and slow once threads contend.
     Mutex,
     /// One shared counter incremented with `fetch_add`: exact, one hardware read-modify-write.
     Atomic,
@@ -44,15 +54,29 @@ pub enum Mode {
 
 impl Mode {
     /// Every mode, in the order the page and the CLI list them.
-    pub const ALL: [Mode; 4] = [Mode::Racy, Mode::Mutex, Mode::Atomic, Mode::Private];
+    pub const ALL: [Mode; 5] =
+        [Mode::Racy, Mode::PyMutex, Mode::Mutex, Mode::Atomic, Mode::Private];
 
     /// The mode's name in the URL, the CLI, JSON and the page's `<option value>`.
     pub fn name(self) -> &'static str {
         match self {
             Mode::Racy => "racy",
+            Mode::PyMutex => "pymutex",
             Mode::Mutex => "mutex",
             Mode::Atomic => "atomic",
             Mode::Private => "private",
+        }
+    }
+
+    /// The steps of one increment, in order (the GIL's safe points fall after steps).
+    pub fn steps(self) -> &'static [Step] {
+        use Step::*;
+        match self {
+            Mode::Racy | Mode::Private => &[Loop, Read, Add, Write, Jump],
+            Mode::PyMutex | Mode::Mutex => {
+                &[Loop, LockAcquire, Read, Add, Write, LockRelease, Jump]
+            }
+            Mode::Atomic => &[Loop, Write, Jump],
         }
     }
 
@@ -141,40 +165,114 @@ pub enum Step {
 
 /// What happens between the steps of one increment. Free threads do nothing there (every call
 /// inlines away); the emulated GIL checks for a drop request at its safe points.
-pub trait Interpreter {
+pub trait Interpreter<'c> {
     /// Called after each step.
     fn after(&mut self, step: Step);
-
-    /// Called just before a counter that was read as `read` is written back; lets the GIL
-    /// emulation count the updates a stale write overwrites.
-    fn before_write(&mut self, _current: u64, _read: u64) {}
 
     /// Whether [`Interpreter::before_write`] wants the counter's current value (costs a load).
     const WATCHES_WRITES: bool = false;
 
+    /// Called just before a counter that was read as `read` is written back while it holds
+    /// `current`; lets the GIL emulation count the updates a stale write overwrites.
+    fn before_write(&mut self, _current: u64, _read: u64) {}
+
     /// Takes something that may block, such as the user's lock: `attempt` first, and only if it
     /// fails `block`. A GIL emulation releases the GIL around `block`, as CPython does.
-    fn blocking<T>(&mut self, attempt: impl FnOnce() -> Option<T>, block: impl FnOnce() -> T) -> T {
-        match attempt() {
-            Some(value) => value,
-            None => block(),
-        }
+    fn blocking<T>(
+        &mut self,
+        attempt: impl FnOnce() -> Option<T>,
+        block: impl FnOnce(&mut Recorder<'c>) -> T,
+    ) -> T;
+
+    /// The thread's recorder (for counts and events).
+    fn recorder(&mut self) -> &mut Recorder<'c>;
+}
+
+/// Threads with no GIL: the free-threaded world. Only lock waits are counted, and only where a
+/// thread could not take the lock at once.
+pub struct FreeThreads<'c> {
+    rec: Recorder<'c>,
+}
+
+impl<'c> FreeThreads<'c> {
+    /// A free thread that starts running now.
+    pub fn new(clock: &'c dyn Clock) -> Self {
+        FreeThreads { rec: Recorder::new(clock, State::Running) }
+    }
+
+    /// Ends the thread's log.
+    pub fn finish(self) -> ThreadTimeline {
+        let now = self.rec.now();
+        self.rec.finish(now)
     }
 }
 
-/// Threads with no GIL: the free-threaded world.
-pub struct FreeThreads;
-
-impl Interpreter for FreeThreads {
+impl<'c> Interpreter<'c> for FreeThreads<'c> {
     #[inline(always)]
     fn after(&mut self, _step: Step) {}
+
+    #[inline(always)]
+    fn blocking<T>(
+        &mut self,
+        attempt: impl FnOnce() -> Option<T>,
+        block: impl FnOnce(&mut Recorder<'c>) -> T,
+    ) -> T {
+        match attempt() {
+            Some(value) => value,
+            None => {
+                self.rec.counts().lock_waits += 1;
+                block(&mut self.rec)
+            }
+        }
+    }
+
+    fn recorder(&mut self) -> &mut Recorder<'c> {
+        &mut self.rec
+    }
+}
+
+/// The value behind a lock, and which thread held the lock last (to count owner changes).
+#[derive(Debug, Default)]
+pub struct Guarded {
+    value: u64,
+    last_owner: usize,
+}
+
+/// A lock the lock modes can use: `std::sync::Mutex` or the PyMutex-like lock.
+trait UserLock: Sync {
+    type Guard<'a>: DerefMut<Target = Guarded>
+    where
+        Self: 'a;
+    fn try_lock<'a>(&'a self, clock: &'a dyn Clock) -> Option<Self::Guard<'a>>;
+    fn lock<'a>(&'a self, rec: &mut Recorder<'a>, clock: &'a dyn Clock) -> Self::Guard<'a>;
+}
+
+impl UserLock for Mutex<Guarded> {
+    type Guard<'a> = std::sync::MutexGuard<'a, Guarded>;
+    fn try_lock<'a>(&'a self, _clock: &'a dyn Clock) -> Option<Self::Guard<'a>> {
+        Mutex::try_lock(self).ok()
+    }
+    fn lock<'a>(&'a self, _rec: &mut Recorder<'a>, _clock: &'a dyn Clock) -> Self::Guard<'a> {
+        Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl UserLock for PyMutex<Guarded> {
+    type Guard<'a> = crate::pymutex::PyMutexGuard<'a, Guarded>;
+    fn try_lock<'a>(&'a self, clock: &'a dyn Clock) -> Option<Self::Guard<'a>> {
+        PyMutex::try_lock(self, clock)
+    }
+    fn lock<'a>(&'a self, rec: &mut Recorder<'a>, clock: &'a dyn Clock) -> Self::Guard<'a> {
+        PyMutex::lock(self, rec, clock)
+    }
 }
 
 /// The counters of one run. Each sits on its own cache line so that the modes compare
 /// the cost of sharing, not accidental false sharing with a neighbour.
 pub struct Counters {
     shared: CachePadded<AtomicU64>,
-    locked: CachePadded<Mutex<u64>>,
+    locked: CachePadded<Mutex<Guarded>>,
+    pylocked: CachePadded<PyMutex<Guarded>>,
     private: Box<[CachePadded<AtomicU64>]>,
 }
 
@@ -183,28 +281,29 @@ impl Counters {
     pub fn new(threads: usize) -> Self {
         Counters {
             shared: CachePadded::new(AtomicU64::new(0)),
-            locked: CachePadded::new(Mutex::new(0)),
-            private: (0..threads)
-                .map(|_| CachePadded::new(AtomicU64::new(0)))
-                .collect(),
+            locked: CachePadded::new(Mutex::new(Guarded::default())),
+            pylocked: CachePadded::new(PyMutex::new(Guarded::default())),
+            private: (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
         }
     }
 
     /// The final count: the sum over every counter (only the mode's own counters move).
-    pub fn total(&self) -> u64 {
-        let locked = *self.locked.lock().unwrap_or_else(PoisonError::into_inner);
+    pub fn total(&self, clock: &dyn Clock) -> u64 {
+        let locked = self.locked.lock().unwrap_or_else(PoisonError::into_inner).value;
+        let pylocked = self.pylocked.try_lock(clock).expect("the run is over").value;
         let private: u64 = self.private.iter().map(|c| c.load(Ordering::SeqCst)).sum();
-        self.shared.load(Ordering::SeqCst) + locked + private
+        self.shared.load(Ordering::SeqCst) + locked + pylocked + private
     }
 
     /// Runs `n` increments of `mode` as thread `thread`, with `interp` between the steps.
     #[inline(always)]
-    pub(crate) fn count<O: Order, I: Interpreter>(
-        &self,
+    pub(crate) fn count<'c, O: Order, I: Interpreter<'c>>(
+        &'c self,
         mode: Mode,
         thread: usize,
         n: u64,
         interp: &mut I,
+        clock: &'c dyn Clock,
     ) {
         match mode {
             Mode::Racy => load_store::<O, I>(&self.shared, n, interp),
@@ -217,33 +316,46 @@ impl Counters {
                     interp.after(Step::Jump);
                 }
             }
-            Mode::Mutex => {
-                let lock = &*self.locked;
-                for _ in 0..n {
-                    interp.after(Step::Loop);
-                    let mut guard = interp.blocking(
-                        || lock.try_lock().ok(),
-                        || lock.lock().unwrap_or_else(PoisonError::into_inner),
-                    );
-                    interp.after(Step::LockAcquire);
-                    let read = *guard;
-                    interp.after(Step::Read);
-                    let value = read + 1;
-                    interp.after(Step::Add);
-                    *guard = value;
-                    interp.after(Step::Write);
-                    drop(guard);
-                    interp.after(Step::LockRelease);
-                    interp.after(Step::Jump);
-                }
-            }
+            Mode::PyMutex => locked::<I, _>(&*self.pylocked, thread, n, interp, clock),
+            Mode::Mutex => locked::<I, _>(&*self.locked, thread, n, interp, clock),
         }
     }
 }
 
+/// `with lock: counter["value"] += 1`, counting how often the lock changed owner.
+#[inline(always)]
+fn locked<'c, I: Interpreter<'c>, L: UserLock>(
+    lock: &'c L,
+    thread: usize,
+    n: u64,
+    interp: &mut I,
+    clock: &'c dyn Clock,
+) {
+    let mut owner_changes = 0;
+    for _ in 0..n {
+        interp.after(Step::Loop);
+        let mut guard = interp.blocking(|| lock.try_lock(clock), |rec| lock.lock(rec, clock));
+        interp.after(Step::LockAcquire);
+        if guard.last_owner != thread {
+            guard.last_owner = thread;
+            owner_changes += 1;
+        }
+        let read = guard.value;
+        interp.after(Step::Read);
+        let value = read + 1;
+        interp.after(Step::Add);
+        guard.value = value;
+        interp.after(Step::Write);
+        drop(guard);
+        interp.after(Step::LockRelease);
+        interp.after(Step::Jump);
+    }
+    interp.recorder().counts().lock_owner_changes += owner_changes;
+}
+
 /// `counter["value"] += 1` as a separate atomic load and atomic store.
 #[inline(always)]
-fn load_store<O: Order, I: Interpreter>(cell: &AtomicU64, n: u64, interp: &mut I) {
+fn load_store<'c, O: Order, I: Interpreter<'c>>(cell: &AtomicU64, n: u64, interp: &mut I) {
     for _ in 0..n {
         interp.after(Step::Loop);
         let read = cell.load(O::LOAD);
@@ -262,6 +374,7 @@ fn load_store<O: Order, I: Interpreter>(cell: &AtomicU64, n: u64, interp: &mut I
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::InstantClock;
 
     #[test]
     fn names_round_trip() {
@@ -278,35 +391,56 @@ mod tests {
 
     #[test]
     fn one_thread_counts_exactly_in_every_mode() {
+        let clock = InstantClock::new();
         for mode in Mode::ALL {
             let counters = Counters::new(1);
-            counters.count::<SeqCstOrder, _>(mode, 0, 1000, &mut FreeThreads);
-            assert_eq!(counters.total(), 1000, "{mode}");
+            let mut free = FreeThreads::new(&clock);
+            counters.count::<SeqCstOrder, _>(mode, 0, 1000, &mut free, &clock);
+            assert_eq!(counters.total(&clock), 1000, "{mode}");
         }
     }
 
     /// Records the steps, to check each mode walks the bytecode in order.
-    struct Trace(Vec<Step>);
-    impl Interpreter for Trace {
+    struct Trace<'c>(Vec<Step>, FreeThreads<'c>);
+    impl<'c> Interpreter<'c> for Trace<'c> {
         fn after(&mut self, step: Step) {
             self.0.push(step);
+        }
+        fn blocking<T>(
+            &mut self,
+            attempt: impl FnOnce() -> Option<T>,
+            block: impl FnOnce(&mut Recorder<'c>) -> T,
+        ) -> T {
+            self.1.blocking(attempt, block)
+        }
+        fn recorder(&mut self) -> &mut Recorder<'c> {
+            self.1.recorder()
         }
     }
 
     #[test]
-    fn steps_follow_the_bytecode_order() {
-        use Step::*;
-        let expect = |mode, steps: &[Step]| {
-            let mut trace = Trace(Vec::new());
-            Counters::new(1).count::<SeqCstOrder, _>(mode, 0, 1, &mut trace);
-            assert_eq!(trace.0, steps, "{mode}");
-        };
-        expect(Mode::Racy, &[Loop, Read, Add, Write, Jump]);
-        expect(Mode::Private, &[Loop, Read, Add, Write, Jump]);
-        expect(Mode::Atomic, &[Loop, Write, Jump]);
-        expect(
-            Mode::Mutex,
-            &[Loop, LockAcquire, Read, Add, Write, LockRelease, Jump],
-        );
+    fn each_mode_walks_its_steps_in_order() {
+        let clock = InstantClock::new();
+        for mode in Mode::ALL {
+            let counters = Counters::new(1);
+            let mut trace = Trace(Vec::new(), FreeThreads::new(&clock));
+            counters.count::<SeqCstOrder, _>(mode, 0, 2, &mut trace, &clock);
+            assert_eq!(trace.0, [mode.steps(), mode.steps()].concat(), "{mode}");
+        }
+    }
+
+    #[test]
+    fn lock_modes_count_owner_changes() {
+        let clock = InstantClock::new();
+        let counters = Counters::new(2);
+        let mut first = FreeThreads::new(&clock);
+        let mut second = FreeThreads::new(&clock);
+        counters.count::<SeqCstOrder, _>(Mode::PyMutex, 0, 10, &mut first, &clock);
+        counters.count::<SeqCstOrder, _>(Mode::PyMutex, 1, 10, &mut second, &clock);
+        counters.count::<SeqCstOrder, _>(Mode::PyMutex, 0, 10, &mut first, &clock);
+        // The lock starts owned by "thread 0" (the default), so only handovers count.
+        assert_eq!(first.finish().counts.lock_owner_changes, 1);
+        assert_eq!(second.finish().counts.lock_owner_changes, 1);
+        assert_eq!(counters.total(&clock), 30);
     }
 }

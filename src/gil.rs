@@ -1,0 +1,650 @@
+//! The emulated GIL: CPython's "new GIL" (3.2 and later) on real threads, with real time.
+//!
+//! A thread must hold the GIL to run its loop. A thread that wants it waits on a condition
+//! variable for one switch interval (`sys.setswitchinterval`, 5 ms by default); if the GIL
+//! did not change hands during that whole wait, it sets the *drop request*. The holder checks
+//! that flag at its next *safe point* (one relaxed load) and hands the GIL over; with
+//! FORCE_SWITCHING (always on in CPython) it then waits until another thread has really
+//! taken it, so a still-running dropper on a multi-core machine cannot grab it straight back.
+//! Sources: `Python/ceval_gil.h` (3.2-3.11), `Python/ceval_gil.c` (3.12+).
+//!
+//! Where the safe points are decides whether `counter["value"] += 1` can be split. CPython 3.9
+//! checks before most bytecodes, two of them between the read (`BINARY_SUBSCR`) and the write
+//! (`STORE_SUBSCR`): a thread switched out there later writes back a stale value and wipes
+//! out the other thread's whole time slice. CPython 3.10 (bpo-29988) checks only on backward
+//! jumps and after calls, so the loop body runs whole and no update is lost ([`SafePoints`]).
+//!
+//! On real threads the safe point where a request is first *noticed* is set by the CPU (the
+//! atomic store dominates), not by Python's step costs. So when the holder notices a request
+//! it draws the safe point at which it will drop, weighted by CPython 3.9's measured cost of
+//! each step ([`step_cost_ns`]): a request that lands at a random time is served at the
+//! safe point that follows it, so each safe point's chance is the time since the previous one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::timeline::{Mark, Recorder, State, ThreadTimeline};
+use crate::workload::{Interpreter, Mode, Step};
+
+/// Which CPython versions' safe points to model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SafePoints {
+    /// CPython 3.9 and earlier: the eval breaker is checked before most bytecodes, so a switch
+    /// can fall between the read and the write of `+=`.
+    #[serde(rename = "3.9")]
+    Py39,
+    /// CPython 3.10 and later: only at the loop's back-edge (and after calls, such as the
+    /// `with` block's `__exit__`), so one `+=` is never split.
+    #[default]
+    #[serde(rename = "3.10")]
+    Py310,
+}
+
+impl SafePoints {
+    /// The name used in URLs, JSON and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            SafePoints::Py39 => "3.9",
+            SafePoints::Py310 => "3.10",
+        }
+    }
+
+    /// Whether the eval breaker is checked after `step`.
+    pub fn is_safe_point(self, step: Step) -> bool {
+        match self {
+            SafePoints::Py39 => Py39::is_safe_point(step),
+            SafePoints::Py310 => Py310::is_safe_point(step),
+        }
+    }
+}
+
+impl std::str::FromStr for SafePoints {
+    type Err = crate::config::ConfigError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "3.9" | "py39" => Ok(SafePoints::Py39),
+            "3.10" | "3.10+" | "py310" => Ok(SafePoints::Py310),
+            other => Err(crate::config::ConfigError::UnknownSafePoints(other.to_owned())),
+        }
+    }
+}
+
+/// The safe-point profiles as types, so that the check compiles to nothing where a step has
+/// no safe point.
+pub(crate) trait Profile {
+    fn is_safe_point(step: Step) -> bool;
+}
+
+/// CPython 3.9: a check after every step of the loop body.
+pub(crate) struct Py39;
+impl Profile for Py39 {
+    #[inline(always)]
+    fn is_safe_point(_step: Step) -> bool {
+        true
+    }
+}
+
+/// CPython 3.10+: after the back-edge jump, and after the `__exit__` call of a `with` block.
+pub(crate) struct Py310;
+impl Profile for Py310 {
+    #[inline(always)]
+    fn is_safe_point(step: Step) -> bool {
+        matches!(step, Step::Jump | Step::LockRelease)
+    }
+}
+
+/// What one step costs in CPython 3.9 on the reference machine, in nanoseconds: the loop
+/// steps were measured (`Loop` 10, `Read` 13, `Add` 19, `Write` 15, `Jump` 2, about 59 ns per
+/// iteration); the lock steps are estimated from 3.9's lock-mode time (353 ns per iteration
+/// with `with lock:` against 109 ns without, split evenly between entering and leaving).
+pub fn step_cost_ns(step: Step) -> u32 {
+    match step {
+        Step::Loop => 10,
+        Step::Read => 13,
+        Step::Add => 19,
+        Step::Write => 15,
+        Step::Jump => 2,
+        Step::LockAcquire | Step::LockRelease => 120,
+    }
+}
+
+/// For each safe point of `mode` under `safe_points`, the chance (as a weight) that a drop
+/// request is served there: the cost of the steps since the previous safe point.
+pub fn serve_weights(mode: Mode, safe_points: SafePoints) -> Vec<(Step, u32)> {
+    let steps = mode.steps();
+    let mut weights = Vec::new();
+    // Start after the last safe point so the cycle wraps correctly.
+    let last_safe = steps.iter().rposition(|&s| safe_points.is_safe_point(s)).unwrap_or(0);
+    let mut pending = 0;
+    for i in 1..=steps.len() {
+        let step = steps[(last_safe + i) % steps.len()];
+        pending += step_cost_ns(step);
+        if safe_points.is_safe_point(step) {
+            weights.push((step, pending));
+            pending = 0;
+        }
+    }
+    weights
+}
+
+/// The emulated GIL's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GilSettings {
+    /// CPython's switch interval in milliseconds (0.1 to 100; 5 by default).
+    pub switch_interval_ms: f64,
+    /// Which versions' safe points.
+    pub safe_points: SafePoints,
+    /// Tests only: serve every drop request at this step instead of drawing one.
+    #[serde(skip)]
+    pub(crate) forced_serve_point: Option<Step>,
+}
+
+/// The smallest switch interval accepted, in milliseconds.
+pub const MIN_SWITCH_INTERVAL_MS: f64 = 0.1;
+/// The largest switch interval accepted, in milliseconds.
+pub const MAX_SWITCH_INTERVAL_MS: f64 = 100.0;
+/// CPython's default switch interval, in milliseconds.
+pub const DEFAULT_SWITCH_INTERVAL_MS: f64 = 5.0;
+
+impl GilSettings {
+    /// A GIL with the given interval and safe points.
+    pub fn new(switch_interval_ms: f64, safe_points: SafePoints) -> Self {
+        GilSettings { switch_interval_ms, safe_points, forced_serve_point: None }
+    }
+}
+
+impl Default for GilSettings {
+    fn default() -> Self {
+        GilSettings::new(DEFAULT_SWITCH_INTERVAL_MS, SafePoints::Py310)
+    }
+}
+
+/// The state behind the GIL's mutex (CPython's `struct _gil_runtime_state`).
+struct GilState {
+    locked: bool,
+    last_holder: Option<usize>,
+    /// Holder changes so far.
+    switch_number: u64,
+}
+
+/// The GIL shared by the threads of one run.
+pub(crate) struct Gil {
+    state: Mutex<GilState>,
+    /// Threads waiting for the GIL (CPython's `cond`).
+    cond: Condvar,
+    /// A dropper waiting until another thread took the GIL (CPython's `switch_cond`).
+    switch_cond: Condvar,
+    /// Set by a waiter whose whole interval passed with no switch; read at every safe point.
+    drop_request: CachePadded<AtomicBool>,
+    interval: Duration,
+    settings: GilSettings,
+}
+
+/// Why a thread gives the GIL up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Release {
+    /// A drop request was served at a safe point.
+    Requested,
+    /// It is about to block on the user's lock (`Py_BEGIN_ALLOW_THREADS`).
+    Blocking,
+    /// Its loop is done.
+    Finished,
+}
+
+impl Gil {
+    pub(crate) fn new(settings: &GilSettings) -> Self {
+        Gil {
+            state: Mutex::new(GilState { locked: false, last_holder: None, switch_number: 0 }),
+            cond: Condvar::new(),
+            switch_cond: Condvar::new(),
+            drop_request: CachePadded::new(AtomicBool::new(false)),
+            interval: Duration::from_secs_f64(settings.switch_interval_ms / 1e3),
+            settings: settings.clone(),
+        }
+    }
+
+    fn lock_state(&self) -> MutexGuard<'_, GilState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many times the GIL changed hands (the first acquisition included).
+    pub(crate) fn switch_number(&self) -> u64 {
+        self.lock_state().switch_number
+    }
+
+    pub(crate) fn safe_points(&self) -> SafePoints {
+        self.settings.safe_points
+    }
+}
+
+/// One thread's side of the GIL: the [`Interpreter`] that runs between the steps.
+pub(crate) struct GilThread<'a, P: Profile> {
+    gil: &'a Gil,
+    me: usize,
+    rec: Recorder<'a>,
+    /// The safe point chosen for the pending drop request, once noticed.
+    serve_at: Option<Step>,
+    weights: Vec<(Step, u32)>,
+    weight_total: u32,
+    rng: u64,
+    holding_lock: bool,
+    _profile: std::marker::PhantomData<P>,
+}
+
+impl<'a, P: Profile> GilThread<'a, P> {
+    /// Thread `me` of a run of `mode`; waits for the GIL as soon as it starts.
+    pub(crate) fn new(gil: &'a Gil, me: usize, mode: Mode, clock: &'a dyn Clock) -> Self {
+        let weights = serve_weights(mode, gil.settings.safe_points);
+        let weight_total = weights.iter().map(|w| w.1).sum();
+        GilThread {
+            gil,
+            me,
+            rec: Recorder::new(clock, State::WaitingGil),
+            serve_at: None,
+            weights,
+            weight_total,
+            rng: (me as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ clock.now_ns(),
+            holding_lock: false,
+            _profile: std::marker::PhantomData,
+        }
+    }
+
+    /// Takes the GIL: waits in timed waits of one interval, raising the drop request when an
+    /// interval passes with no switch (CPython's `take_gil`).
+    pub(crate) fn take(&mut self) {
+        let gil = self.gil;
+        let mut state = gil.lock_state();
+        if state.locked && self.rec.state() != State::WaitingGil {
+            let now = self.rec.now();
+            self.rec.enter(now, State::WaitingGil, state.switch_number, self.holding_lock as i64);
+        }
+        while state.locked {
+            // A full interval after every wake-up, timed from now, as CPython does.
+            let saved = state.switch_number;
+            let (guard, wait) =
+                gil.cond.wait_timeout(state, gil.interval).unwrap_or_else(PoisonError::into_inner);
+            state = guard;
+            if wait.timed_out() && state.locked && state.switch_number == saved {
+                gil.drop_request.store(true, Ordering::Relaxed);
+                self.rec.counts().drop_requests += 1;
+                let now = self.rec.now();
+                self.rec.mark(now, Mark::DropRequest, state.switch_number, 0);
+            }
+        }
+        state.locked = true;
+        let handoff = state.last_holder != Some(self.me);
+        if handoff {
+            state.last_holder = Some(self.me);
+            state.switch_number += 1;
+        }
+        gil.switch_cond.notify_all();
+        gil.drop_request.store(false, Ordering::Relaxed);
+        let now = self.rec.now();
+        self.rec.enter(now, State::HoldingGil, state.switch_number, 0);
+        let counts = self.rec.counts();
+        counts.gil_acquisitions += 1;
+        if handoff {
+            counts.handoffs += 1;
+            self.rec.mark(now, Mark::Handoff, state.switch_number, 0);
+        }
+    }
+
+    /// Gives the GIL up (CPython's `drop_gil`). With a drop request pending (and the thread not
+    /// finished), waits until another thread has taken it: FORCE_SWITCHING. Returns when it
+    /// let go, on the run's clock (read under the GIL's mutex, so it orders with the others).
+    fn release(&mut self, why: Release) -> u64 {
+        let gil = self.gil;
+        let mut state = gil.lock_state();
+        state.locked = false;
+        state.last_holder = Some(self.me);
+        gil.cond.notify_one();
+        let released = self.rec.now();
+        if why == Release::Finished {
+            return released;
+        }
+        let mut now = released;
+        if gil.drop_request.load(Ordering::Relaxed) {
+            self.rec.enter(now, State::SwitchWait, state.switch_number, self.holding_lock as i64);
+            gil.drop_request.store(false, Ordering::Relaxed);
+            while state.last_holder == Some(self.me) {
+                state = gil.switch_cond.wait(state).unwrap_or_else(PoisonError::into_inner);
+            }
+            now = self.rec.now();
+        }
+        let next = if why == Release::Blocking { State::WaitingLock } else { State::WaitingGil };
+        self.rec.enter(now, next, state.switch_number, self.holding_lock as i64);
+        released
+    }
+
+    /// Serves a noticed drop request at `step` if `step` is the safe point drawn for it.
+    #[cold]
+    #[inline(never)]
+    fn serve(&mut self, step: Step) {
+        let target = match self.serve_at {
+            Some(target) => target,
+            None => {
+                let target = self.gil.settings.forced_serve_point.unwrap_or_else(|| self.draw());
+                self.serve_at = Some(target);
+                target
+            }
+        };
+        if target == step {
+            self.serve_at = None;
+            self.release(Release::Requested);
+            self.take();
+        }
+    }
+
+    /// A safe point drawn with the step weights.
+    fn draw(&mut self) -> Step {
+        // xorshift64*: cheap and good enough to pick one of a handful of steps.
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let mut pick =
+            (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32 % self.weight_total.max(1);
+        for &(step, weight) in &self.weights {
+            if pick < weight {
+                return step;
+            }
+            pick -= weight;
+        }
+        self.weights.last().map_or(Step::Jump, |w| w.0)
+    }
+
+    /// Releases the GIL for good and returns the thread's log.
+    pub(crate) fn finish(mut self) -> ThreadTimeline {
+        let released = self.release(Release::Finished);
+        self.rec.finish(released)
+    }
+}
+
+impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
+    #[inline(always)]
+    fn after(&mut self, step: Step) {
+        match step {
+            Step::LockAcquire => self.holding_lock = true,
+            Step::LockRelease => self.holding_lock = false,
+            _ => {}
+        }
+        if P::is_safe_point(step) && self.gil.drop_request.load(Ordering::Relaxed) {
+            self.serve(step);
+        }
+    }
+
+    const WATCHES_WRITES: bool = true;
+
+    fn before_write(&mut self, current: u64, read: u64) {
+        if current != read {
+            // Under the GIL nobody else writes now, so this is exactly what the write erases.
+            let overwritten = current as i64 - read as i64;
+            let counts = self.rec.counts();
+            counts.stale_writes += 1;
+            counts.overwritten += overwritten;
+            let now = self.rec.now();
+            self.rec.mark(now, Mark::StaleWrite, 0, overwritten);
+        }
+    }
+
+    fn blocking<T>(
+        &mut self,
+        attempt: impl FnOnce() -> Option<T>,
+        block: impl FnOnce(&mut Recorder<'a>) -> T,
+    ) -> T {
+        if let Some(value) = attempt() {
+            return value;
+        }
+        // Block with the GIL released, as `lock.acquire()` does (Py_BEGIN_ALLOW_THREADS).
+        self.release(Release::Blocking);
+        self.rec.counts().lock_waits += 1;
+        let value = block(&mut self.rec);
+        self.take();
+        value
+    }
+
+    fn recorder(&mut self) -> &mut Recorder<'a> {
+        &mut self.rec
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::InstantClock;
+    use crate::config::RunConfig;
+    use crate::report::RunReport;
+    use crate::run::run;
+    use crate::team::ScopedThreads;
+
+    fn gil_run(mode: Mode, threads: usize, total: u64, gil: GilSettings) -> RunReport {
+        let _alone = crate::test_support::serial();
+        let config = RunConfig::new(mode, threads, total).with_gil(gil);
+        let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+        assert_eq!(report.summary.events_dropped, 0, "a test run must keep every event");
+        report
+    }
+
+    fn fast(safe_points: SafePoints) -> GilSettings {
+        GilSettings::new(0.1, safe_points)
+    }
+
+    /// Each thread's GIL holds as (switch number, acquired at, released at, thread).
+    fn holds(report: &RunReport) -> Vec<(u64, u64, u64, usize)> {
+        let mut holds = Vec::new();
+        for (thread, log) in report.timeline.iter().enumerate() {
+            let changes: Vec<_> = log.events.iter().filter(|e| e.state.is_some()).collect();
+            for pair in changes.windows(2) {
+                if pair[0].state == Some(State::HoldingGil) {
+                    holds.push((pair[0].switch_number, pair[0].t_ns, pair[1].t_ns, thread));
+                }
+            }
+        }
+        holds.sort();
+        holds
+    }
+
+    #[test]
+    fn no_two_threads_ever_hold_the_gil_at_once() {
+        for threads in [2, 4, 8] {
+            for (mode, total) in [(Mode::Racy, 8_000_000), (Mode::PyMutex, 1_000_000)] {
+                let report = gil_run(mode, threads, total, fast(SafePoints::Py39));
+                let holds = holds(&report);
+                assert_eq!(holds.len() as u64, report.summary.gil_acquisitions);
+                assert!(report.summary.handoffs >= 1, "{threads} threads never switched");
+                // Ordered by the GIL's switch number, each hold ends before the next begins.
+                for pair in holds.windows(2) {
+                    let (earlier, later) = (pair[0], pair[1]);
+                    assert!(earlier.0 <= later.0);
+                    assert!(
+                        earlier.2 <= later.1,
+                        "{mode} {threads}: holds overlap: {earlier:?} {later:?}"
+                    );
+                    if earlier.3 != later.3 {
+                        assert!(earlier.0 < later.0, "a handoff must raise the switch number");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn safe_points_of_3_10_never_lose_an_update() {
+        for round in 0..10 {
+            for threads in [2, 3, 4] {
+                let report = gil_run(Mode::Racy, threads, 300_001, fast(SafePoints::Py310));
+                assert_eq!(report.final_count, 300_001, "round {round}, {threads} threads");
+                assert_eq!(report.summary.stale_writes, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_switch_between_read_and_write_loses_the_other_threads_slice() {
+        // Every drop request is served right after the read: each resumed thread then writes
+        // back a value from before the other's time slice. Not luck: the GIL hands over at
+        // least once per interval, and the run lasts many intervals.
+        let mut gil = fast(SafePoints::Py39);
+        gil.forced_serve_point = Some(Step::Read);
+        let report = gil_run(Mode::Racy, 2, 16_000_000, gil);
+        assert!(report.summary.handoffs >= 2, "{:?}", report.summary);
+        assert!(report.lost > 0);
+        assert!(report.summary.stale_writes > 0);
+        assert_eq!(report.summary.overwritten, report.lost as i64);
+    }
+
+    #[test]
+    fn overwritten_updates_sum_to_the_lost_count_exactly() {
+        for threads in [2, 4] {
+            for _ in 0..5 {
+                let report = gil_run(Mode::Racy, threads, 1_000_000, fast(SafePoints::Py39));
+                assert_eq!(report.summary.overwritten, report.lost as i64, "{:?}", report.summary);
+                let marked: i64 = report
+                    .timeline
+                    .iter()
+                    .flat_map(|t| &t.events)
+                    .filter(|e| e.mark == Some(Mark::StaleWrite))
+                    .map(|e| e.value)
+                    .sum();
+                assert_eq!(marked, report.lost as i64);
+            }
+        }
+    }
+
+    #[test]
+    fn the_requester_takes_the_gil_next() {
+        // Under 3.10 safe points the user's lock is never held across a switch, so every switch
+        // is requested (under 3.9 most are voluntary: a thread blocks on the lock).
+        // Runs of 50 ms or more, so that both threads overlap even on a loaded machine.
+        for (mode, total) in
+            [(Mode::Racy, 16_000_000), (Mode::PyMutex, 6_000_000), (Mode::Mutex, 6_000_000)]
+        {
+            let report = gil_run(mode, 2, total, fast(SafePoints::Py310));
+            let mut events: Vec<(u64, usize, Option<State>, Option<Mark>)> = Vec::new();
+            for (thread, log) in report.timeline.iter().enumerate() {
+                events.extend(log.events.iter().map(|e| (e.t_ns, thread, e.state, e.mark)));
+            }
+            events.sort_by_key(|e| e.0);
+            let mut requests = 0;
+            for (i, request) in events.iter().enumerate() {
+                if request.3 != Some(Mark::DropRequest) {
+                    continue;
+                }
+                requests += 1;
+                let next_holder = events[i..].iter().find(|e| e.2 == Some(State::HoldingGil));
+                if let Some(next) = next_holder {
+                    assert_eq!(next.1, request.1, "{mode}: the holder took the GIL back first");
+                }
+            }
+            assert!(
+                requests > 0,
+                "{mode}: no drop request in a run of many intervals: {:?}, wall {} ms, threads {:?} ms, starts {:?}",
+                report.summary,
+                report.wall_ms,
+                report.per_thread_ms,
+                report.start_offsets_ms
+            );
+        }
+    }
+
+    #[test]
+    fn lock_modes_under_the_gil_finish_exactly() {
+        for mode in [Mode::PyMutex, Mode::Mutex] {
+            for safe_points in [SafePoints::Py39, SafePoints::Py310] {
+                for threads in [2, 4] {
+                    let report = gil_run(mode, threads, 200_000, fast(safe_points));
+                    assert_eq!(report.final_count, 200_000, "{mode} {safe_points:?} {threads}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn logs_are_well_formed() {
+        let report = gil_run(Mode::PyMutex, 3, 300_000, fast(SafePoints::Py39));
+        for log in &report.timeline {
+            assert!(log.events.windows(2).all(|w| w[0].t_ns <= w[1].t_ns), "out of order");
+            let states: Vec<State> = log.events.iter().filter_map(|e| e.state).collect();
+            assert_eq!(states.first(), Some(&State::WaitingGil));
+            assert_eq!(states.last(), Some(&State::Done));
+            // Every acquire comes after a wait, and is released before anything else happens.
+            for pair in states.windows(2) {
+                assert_ne!(pair[0], pair[1], "a state entered twice in a row");
+                if pair[1] == State::HoldingGil {
+                    assert!(matches!(pair[0], State::WaitingGil | State::WaitingLock), "{pair:?}");
+                }
+                if pair[0] == State::HoldingGil {
+                    assert!(
+                        matches!(
+                            pair[1],
+                            State::WaitingGil
+                                | State::SwitchWait
+                                | State::WaitingLock
+                                | State::Done
+                        ),
+                        "{pair:?}"
+                    );
+                }
+            }
+            let acquired = states.iter().filter(|&&s| s == State::HoldingGil).count();
+            assert_eq!(acquired as u64, log.counts.gil_acquisitions);
+        }
+    }
+
+    #[test]
+    fn one_thread_takes_the_gil_once_and_never_waits() {
+        let report = gil_run(Mode::Racy, 1, 100_000, GilSettings::default());
+        assert_eq!(report.final_count, 100_000);
+        assert_eq!(report.summary.gil_acquisitions, 1);
+        assert_eq!((report.summary.handoffs, report.summary.drop_requests), (0, 0));
+    }
+
+    #[test]
+    fn safe_points_follow_cpython() {
+        use Step::*;
+        for step in [Loop, LockAcquire, Read, Add, Write, LockRelease, Jump] {
+            assert!(SafePoints::Py39.is_safe_point(step));
+        }
+        let py310: Vec<Step> = Mode::PyMutex
+            .steps()
+            .iter()
+            .copied()
+            .filter(|&s| SafePoints::Py310.is_safe_point(s))
+            .collect();
+        assert_eq!(py310, [LockRelease, Jump]);
+    }
+
+    #[test]
+    fn weights_are_the_time_since_the_previous_safe_point() {
+        use Step::*;
+        assert_eq!(
+            serve_weights(Mode::Racy, SafePoints::Py39),
+            [(Loop, 10), (Read, 13), (Add, 19), (Write, 15), (Jump, 2)]
+        );
+        assert_eq!(serve_weights(Mode::Racy, SafePoints::Py310), [(Jump, 59)]);
+        assert_eq!(
+            serve_weights(Mode::Mutex, SafePoints::Py310),
+            [(LockRelease, 10 + 120 + 13 + 19 + 15 + 120), (Jump, 2)]
+        );
+        // Inside the read-write window in 3.9: after Read and after Add, 32 of 59.
+        let window: u32 = serve_weights(Mode::Racy, SafePoints::Py39)
+            .iter()
+            .filter(|w| matches!(w.0, Read | Add))
+            .map(|w| w.1)
+            .sum();
+        assert_eq!(window, 32);
+    }
+
+    #[test]
+    fn names_parse() {
+        assert_eq!("3.9".parse::<SafePoints>().unwrap(), SafePoints::Py39);
+        assert_eq!("3.10".parse::<SafePoints>().unwrap(), SafePoints::Py310);
+        assert_eq!("3.11".parse::<SafePoints>().unwrap_err().code(), "unknown-safe-points");
+        assert_eq!(serde_json::to_string(&SafePoints::Py39).unwrap(), "\"3.9\"");
+    }
+}
