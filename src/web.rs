@@ -55,21 +55,57 @@ pub fn engine_info() -> JsValue {
         threaded: bool,
         modes: Vec<&'static str>,
         max_total: u64,
+        /// Each mode's steps and, per safe-point model, the serve weights (shown on the page).
+        steps: Vec<ModeSteps>,
+        events_per_thread: usize,
     }
+    #[derive(Serialize)]
+    struct ModeSteps {
+        mode: &'static str,
+        steps: &'static [crate::workload::Step],
+        weights_39: Vec<(crate::workload::Step, u32)>,
+        weights_310: Vec<(crate::workload::Step, u32)>,
+    }
+    use crate::gil::{SafePoints, serve_weights};
     to_js(&Info {
         pool_size: Pool.capacity(),
         threaded: cfg!(feature = "threads"),
         modes: Mode::ALL.iter().map(|m| m.name()).collect(),
         max_total: MAX_TOTAL,
+        steps: Mode::ALL
+            .iter()
+            .map(|&mode| ModeSteps {
+                mode: mode.name(),
+                steps: mode.steps(),
+                weights_39: serve_weights(mode, SafePoints::Py39),
+                weights_310: serve_weights(mode, SafePoints::Py310),
+            })
+            .collect(),
+        events_per_thread: crate::timeline::EVENTS_PER_THREAD,
     })
 }
 
 /// The loose settings object the page sends.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Settings {
     mode: String,
     threads: f64,
     total: f64,
+    #[serde(default)]
+    gil: bool,
+    #[serde(default = "default_interval")]
+    switch_interval_ms: f64,
+    #[serde(default = "default_safe_points")]
+    safe_points: String,
+}
+
+fn default_interval() -> f64 {
+    crate::gil::DEFAULT_SWITCH_INTERVAL_MS
+}
+
+fn default_safe_points() -> String {
+    crate::gil::SafePoints::default().name().to_owned()
 }
 
 /// Checks `settings` and starts the run on the pool. Returns at once; see [`poll`].
@@ -79,21 +115,18 @@ struct Settings {
 #[wasm_bindgen]
 pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
     let settings: Settings = serde_wasm_bindgen::from_value(settings).map_err(|err| {
-        js_error(
-            "malformed-settings",
-            &format!("The run settings could not be read: {err}."),
-        )
+        js_error("malformed-settings", &format!("The run settings could not be read: {err}."))
     })?;
     let config = RunConfig::from_loose(&settings.mode, settings.threads, settings.total)
+        .and_then(|c| {
+            c.with_loose_gil(settings.gil, settings.switch_interval_ms, &settings.safe_points)
+        })
         .map_err(|err| config_error(&err))?;
     let run = Arc::new(Run::new(config, &Pool).map_err(|err| config_error(&err))?);
     {
         let mut current = lock(&CURRENT);
         if current.is_some() {
-            return Err(js_error(
-                "busy",
-                "A run is already under way: wait for it to finish.",
-            ));
+            return Err(js_error("busy", "A run is already under way: wait for it to finish."));
         }
         *current = Some(Arc::clone(&run));
     }
@@ -122,9 +155,7 @@ pub fn poll() -> JsValue {
     } else if let Some(report) = lock(&FINISHED).take() {
         State::Done { report }
     } else if let Some(run) = lock(&CURRENT).as_ref() {
-        State::Running {
-            progress: run.progress(),
-        }
+        State::Running { progress: run.progress() }
     } else {
         State::Idle
     };
@@ -138,9 +169,7 @@ pub fn panic_in_pool(message: String) {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn to_js<T: Serialize>(value: &T) -> JsValue {
@@ -173,9 +202,7 @@ struct WorkerClock {
 
 impl WorkerClock {
     fn new() -> Self {
-        WorkerClock {
-            base_origin_ms: *lock(&BASE_ORIGIN_MS),
-        }
+        WorkerClock { base_origin_ms: *lock(&BASE_ORIGIN_MS) }
     }
 }
 

@@ -8,11 +8,7 @@ use std::process::{Child, Command, Stdio};
 const BIN: &str = env!("CARGO_BIN_EXE_gil-playground");
 
 fn run(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .arg("run")
-        .args(args)
-        .output()
-        .expect("the binary runs")
+    Command::new(BIN).arg("run").args(args).output().expect("the binary runs")
 }
 
 fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
@@ -24,29 +20,14 @@ fn json_lines(output: &std::process::Output) -> Vec<serde_json::Value> {
 
 #[test]
 fn run_json_has_the_documented_fields() {
-    let output = run(&[
-        "--mode",
-        "mutex",
-        "--threads",
-        "3",
-        "--total",
-        "100001",
-        "--json",
-    ]);
+    let output = run(&["--mode", "mutex", "--threads", "3", "--total", "100001", "--json"]);
     assert!(output.status.success());
     let reports = json_lines(&output);
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
-    for field in [
-        "mode",
-        "threads",
-        "total",
-        "expected",
-        "final",
-        "lost",
-        "wall_ms",
-        "per_thread_ms",
-    ] {
+    for field in
+        ["mode", "threads", "total", "expected", "final", "lost", "wall_ms", "per_thread_ms"]
+    {
         assert!(r.get(field).is_some(), "missing {field} in {r}");
     }
     assert_eq!(r["mode"], "mutex");
@@ -59,17 +40,8 @@ fn run_json_has_the_documented_fields() {
 
 #[test]
 fn repeat_prints_one_object_per_run() {
-    let output = run(&[
-        "--mode",
-        "private",
-        "--threads",
-        "2",
-        "--total",
-        "5000",
-        "--repeat",
-        "3",
-        "--json",
-    ]);
+    let output =
+        run(&["--mode", "private", "--threads", "2", "--total", "5000", "--repeat", "3", "--json"]);
     let reports = json_lines(&output);
     assert_eq!(reports.len(), 3);
     assert!(reports.iter().all(|r| r["final"] == 5000));
@@ -79,12 +51,65 @@ fn repeat_prints_one_object_per_run() {
 fn text_output_names_expected_final_and_lost() {
     let output = run(&["--mode", "racy", "--threads", "1", "--total", "20000"]);
     let text = String::from_utf8(output.stdout).unwrap();
-    assert!(
-        text.contains("expected") && text.contains("20,000"),
-        "{text}"
-    );
+    assert!(text.contains("expected") && text.contains("20,000"), "{text}");
     assert!(text.contains("lost") && text.contains("(0.00%)"), "{text}");
     assert!(text.contains("seqcst, the browser's orderings"), "{text}");
+}
+
+#[test]
+fn gil_flags_reach_the_json_and_the_timeline_file() {
+    let file = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("timeline.json");
+    let _ = std::fs::remove_file(&file);
+    let output = run(&[
+        "--mode",
+        "racy",
+        "--threads",
+        "2",
+        "--total",
+        "4000000",
+        "--gil",
+        "on",
+        "--safe-points",
+        "3.9",
+        "--switch-interval-ms",
+        "0.5",
+        "--json",
+        "--timeline",
+    ]
+    .iter()
+    .copied()
+    .chain([file.to_str().unwrap()])
+    .collect::<Vec<_>>());
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let r = &json_lines(&output)[0];
+    assert_eq!(r["gil"]["safe_points"], "3.9");
+    assert_eq!(r["gil"]["switch_interval_ms"], 0.5);
+    assert!(r["summary"]["handoffs"].as_u64().unwrap() >= 1);
+    assert!(r["summary"].get("drop_requests").is_some());
+    assert_eq!(r["summary"]["overwritten"], r["lost"]);
+    assert!(r.get("timeline").is_none(), "event logs go to --timeline, not stdout");
+
+    let runs: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let threads = runs[0]["timeline"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    for thread in threads {
+        let events = thread["events"].as_array().unwrap();
+        assert_eq!(events.first().unwrap()["state"], "waiting_gil");
+        assert_eq!(events.last().unwrap()["state"], "done");
+    }
+}
+
+#[test]
+fn gil_text_output_and_refused_interval() {
+    let output = run(&["--mode", "pymutex", "--total", "100000", "--gil", "on"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("gil         on: 3.10 safe points, 5 ms switch interval"), "{text}");
+    assert!(text.contains("owner changes"), "{text}");
+
+    let refused = run(&["--gil", "on", "--switch-interval-ms", "500"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("A switch interval of 500 ms is out of range"), "{message}");
 }
 
 #[test]
@@ -126,9 +151,7 @@ impl Server {
             .spawn()
             .expect("the server starts");
         let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
         let address = line
             .split("http://")
             .nth(1)
@@ -188,13 +211,7 @@ fn serve_refuses_paths_outside_its_root() {
         "/%2e%2e%2fsecret.txt",
     ] {
         let response = server.get(path);
-        assert!(
-            !response.starts_with("http/1.1 200"),
-            "{path} was served: {response}"
-        );
-        assert!(
-            !response.contains("secret"),
-            "{path} leaked the file outside the root"
-        );
+        assert!(!response.starts_with("http/1.1 200"), "{path} was served: {response}");
+        assert!(!response.contains("secret"), "{path} leaked the file outside the root");
     }
 }

@@ -56,11 +56,9 @@ pub fn main(args: ServeArgs) -> ExitCode {
 
 async fn serve(args: ServeArgs) -> std::io::Result<()> {
     let address = SocketAddr::new(args.host, args.port);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|err| {
-            std::io::Error::new(err.kind(), format!("cannot listen on {address}: {err}"))
-        })?;
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(|err| {
+        std::io::Error::new(err.kind(), format!("cannot listen on {address}: {err}"))
+    })?;
     let bound = listener.local_addr()?;
     let app = router(args.root.clone(), !args.no_isolation_headers);
     println!("Serving {} at http://{bound}/", args.root.display());
@@ -81,9 +79,7 @@ fn router(root: PathBuf, isolate: bool) -> Router {
     ];
     // A rebuilt wasm must reach the next reload; the page is small and local.
     let always = [("cache-control", "no-cache")];
-    let headers = always
-        .iter()
-        .chain(if isolate { &isolation[..] } else { &[] });
+    let headers = always.iter().chain(if isolate { &isolation[..] } else { &[] });
     let mut app = Router::new().fallback_service(ServeDir::new(root));
     for &(name, value) in headers {
         app = app.layer(SetResponseHeaderLayer::overriding(
