@@ -6,8 +6,8 @@ import {
   ROOT, forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine,
 } from './harness.mjs';
 
-const MODES = ['racy', 'mutex', 'atomic', 'private'];
-const TOTAL = 2_000_000; // a preset of the page? no: the form gets it as a forced option
+const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
+const TOTAL = 2_000_000; // not a preset: each test adds it to the form with forceOption
 let server;
 let browser;
 let page;

@@ -6,18 +6,29 @@ import { Controls } from './ui/controls.js';
 import { Results } from './ui/results.js';
 import { History } from './ui/history.js';
 import { Notice } from './ui/notice.js';
+import { Timeline } from './ui/timeline.js';
+import { PythonPanel } from './ui/python.js';
+import { MatrixView, matrixRuns } from './ui/matrix.js';
 
 const env = detectEnvironment();
 const poolSize = poolSizeFor(env.cores);
 const notice = new Notice(document.getElementById('notice'));
 const results = new Results(document.getElementById('result'));
 const history = new History(document.getElementById('history'));
-const controls = new Controls(document.getElementById('controls'), { onRun: run, onStop: stop });
+const timeline = new Timeline(document.getElementById('timeline'));
+const python = new PythonPanel(document.getElementById('python'));
+const matrix = new MatrixView(document.getElementById('matrix'));
+const controls = new Controls(document.getElementById('controls'), {
+  onRun: (settings) => busy(() => runOnce(settings)),
+  onMatrix: (settings) => busy(() => runMatrix(settings)),
+  onStop: stop,
+  onChange: (settings) => python.show(settings),
+});
 Controls.labelTotals(document.getElementById('total'));
 controls.setPoolSize(poolSize, Math.min(env.cores || 2, poolSize));
+python.show(controls.settings());
 
 let engine = null;
-let runStarted = 0;
 
 // Exposed for the tests and for anyone curious in the console; read-only use.
 window.gilPlayground = { env, poolSize, history, get engine() { return engine; } };
@@ -45,13 +56,26 @@ async function startEngine() {
   document.body.dataset.engine = 'ready';
 }
 
-async function run(settings) {
+/** Runs `work` with the controls showing a run under way and an elapsed time. */
+async function busy(work) {
   controls.setBusy(true);
-  runStarted = performance.now();
+  const started = performance.now();
   requestAnimationFrame(function tick() {
-    controls.setElapsed(performance.now() - runStarted);
+    controls.setElapsed(performance.now() - started);
     if (controls.busy) requestAnimationFrame(tick);
   });
+  try {
+    await work();
+  } finally {
+    controls.setBusy(false);
+  }
+}
+
+/**
+ * One run: shows progress, then the result, its timeline and a history row. Resolves with the
+ * report, or with { error } after saying what went wrong.
+ */
+async function runOnce(settings) {
   const shares = Array.from({ length: settings.threads }, (_, i) =>
     Math.floor(settings.total / settings.threads) + (i < settings.total % settings.threads ? 1 : 0));
   results.showRunning(settings, shares);
@@ -59,15 +83,30 @@ async function run(settings) {
     const report = await engine.run(settings);
     const speedup = history.speedup(report);
     results.showReport(report, speedup);
+    timeline.show(report, { hostOffsetMs: engine.hostClockOffsetMs, capacity: engine.info.events_per_thread });
     history.add({ settings, report, speedup });
     notice.clear();
+    return { report };
   } catch (error) {
     results.showFailure(error.message);
     if (!error.fatal) notice.show({ kind: 'warn', title: 'Those settings cannot run', text: error.message });
     if (error.code !== 'engine-restarted') history.add({ settings, error: error.message });
-  } finally {
-    controls.setBusy(false);
+    return { error: error.message };
   }
+}
+
+/** The seed's eight runs, one after the other; stops at the first failure. */
+async function runMatrix(settings) {
+  const runs = matrixRuns(settings);
+  const done = [];
+  for (const [i, run] of runs.entries()) {
+    matrix.showProgress(i, runs);
+    const outcome = await runOnce(run.settings);
+    done.push({ ...run, ...outcome });
+    if (outcome.error) break;
+  }
+  matrix.show(done, settings);
+  matrix.root.scrollIntoView?.({ block: 'nearest' });
 }
 
 function stop() {

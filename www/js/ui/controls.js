@@ -1,26 +1,37 @@
-// Runs on the page: the run settings form (mode, threads, total) and the Run/Stop buttons.
-// The mode list and its explanations live in index.html, one <option> per mode.
+// Runs on the page: the run settings form (mode, threads, total, the emulated GIL) and the
+// Run / Seed matrix / Stop buttons. The mode list and its explanations live in index.html,
+// one <option> per mode.
 import { h, fill } from './dom.js';
 import { count, short } from './format.js';
 
 export class Controls {
   /**
    * @param {HTMLFormElement} form
-   * @param {{ onRun: (settings) => void, onStop: () => void }} handlers
+   * @param {{ onRun: (settings) => void, onMatrix: (settings) => void, onStop: () => void,
+   *           onChange: (settings) => void }} handlers
    */
-  constructor(form, { onRun, onStop }) {
+  constructor(form, { onRun, onMatrix, onStop, onChange = () => {} }) {
     this.form = form;
     this.fields = form.elements;
     this.runButton = form.querySelector('[data-role=run]');
+    this.matrixButton = form.querySelector('[data-role=matrix]');
     this.stopButton = form.querySelector('[data-role=stop]');
     this.explain = document.getElementById('mode-explain');
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       if (!this.busy) onRun(this.settings());
     });
+    this.matrixButton.addEventListener('click', () => {
+      if (!this.busy) onMatrix(this.settings());
+    });
     this.stopButton.addEventListener('click', onStop);
-    this.fields.mode.addEventListener('change', () => this.showExplanation());
+    form.addEventListener('change', () => {
+      this.showExplanation();
+      this.showGilState();
+      onChange(this.settings());
+    });
     this.showExplanation();
+    this.showGilState();
     this.setEnabled(false);
   }
 
@@ -38,11 +49,21 @@ export class Controls {
       mode: this.fields.mode.value,
       threads: Number(this.fields.threads.value),
       total: Number(this.fields.total.value),
+      gil: this.fields.gil.checked,
+      safePoints: this.fields.safePoints.value,
+      // An empty or garbled field reads as NaN, which the engine refuses in words.
+      switchIntervalMs: this.fields.switchIntervalMs.value === ''
+        ? NaN : Number(this.fields.switchIntervalMs.value),
     };
   }
 
+  /** Dims the GIL's own settings while the GIL is off (they still travel with a run). */
+  showGilState() {
+    this.form.querySelector('fieldset.gil').classList.toggle('off', !this.fields.gil.checked);
+  }
+
   setEnabled(enabled) {
-    for (const el of this.form.querySelectorAll('select, button')) el.disabled = !enabled;
+    for (const el of this.form.querySelectorAll('select, button, input')) el.disabled = !enabled;
     this.stopButton.disabled = false;
   }
 
@@ -52,6 +73,7 @@ export class Controls {
     this.form.setAttribute('aria-busy', String(busy));
     this.runButton.classList.toggle('running', busy);
     this.runButton.disabled = busy;
+    this.matrixButton.disabled = busy;
     this.stopButton.hidden = !busy;
     if (!busy) this.runButton.textContent = 'Run';
   }

@@ -26,3 +26,11 @@ export const percent = (value) => `${value < 0.01 && value > 0 ? value.toPrecisi
 export const rate = (mips) => `${mips >= 100 ? mips.toFixed(0) : mips.toFixed(1)} M/s`;
 
 export const ratio = (value) => `${value.toFixed(2)}×`;
+
+/** "GIL off" or "GIL on (3.9 safe points, 5 ms)" for a report's or the form's settings. */
+export function gilLabel(gil) {
+  if (!gil) return 'GIL off';
+  const points = gil.safe_points ?? gil.safePoints;
+  const interval = gil.switch_interval_ms ?? gil.switchIntervalMs;
+  return `GIL on (${points === '3.9' ? '3.9' : '3.10+'} safe points, ${interval} ms)`;
+}

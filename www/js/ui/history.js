@@ -1,12 +1,13 @@
 // Runs on the page: this session's runs as a table, newest first, and the 1-thread baseline
 // each speedup is measured against. A new column is one entry in COLUMNS.
 import { h, fill } from './dom.js';
-import { count, ms, percent, rate, ratio } from './format.js';
+import { count, gilLabel, ms, percent, rate, ratio } from './format.js';
 
 const COLUMNS = [
   { title: '#', cell: (e) => e.number },
   { title: 'Mode', cell: (e) => e.settings.mode },
   { title: 'Threads', cell: (e) => e.settings.threads },
+  { title: 'GIL', cell: (e) => gilLabel(e.settings.gil ? e.settings : null).replace('GIL ', '') },
   { title: 'Total', cell: (e) => count(e.settings.total) },
   { title: 'Wall', cell: (e) => (e.report ? ms(e.report.wall_ms) : '—') },
   { title: 'Throughput', cell: (e) => (e.report ? rate(e.report.million_per_second) : '—') },
@@ -15,7 +16,7 @@ const COLUMNS = [
   { title: 'Lost', cell: (e) => `${count(e.report.lost)} (${percent(e.report.loss_percent)})` },
 ];
 // Columns that exist before a run has a report; a failed run shows its message after them.
-const SETTINGS_COLUMNS = 4;
+const SETTINGS_COLUMNS = 5;
 
 export class History {
   constructor(table) {
@@ -25,16 +26,17 @@ export class History {
     this.body = table.tBodies[0] ?? table.createTBody();
   }
 
-  /** Throughput of this session's latest 1-thread run of `mode`, or null. */
-  baseline(mode) {
-    const base = this.entries.find((e) => e.report && e.settings.mode === mode && e.settings.threads === 1);
+  /** Throughput of this session's latest 1-thread run of `mode` with the same GIL switch. */
+  baseline(mode, gil = false) {
+    const base = this.entries.find((e) => e.report && e.settings.mode === mode
+      && e.settings.threads === 1 && Boolean(e.report.gil) === gil);
     return base ? base.report.million_per_second : null;
   }
 
   /** Speedup of a report over the 1-thread baseline of its mode (1.00 for a 1-thread run). */
   speedup(report) {
     if (report.threads === 1) return 1;
-    const base = this.baseline(report.mode);
+    const base = this.baseline(report.mode, Boolean(report.gil));
     return base ? report.million_per_second / base : null;
   }
 

@@ -2,7 +2,7 @@
 // then time, throughput, speedup, and one bar per thread drawn from its own measured
 // start and end. During a run it shows each thread's live progress instead.
 import { h, fill } from './dom.js';
-import { count, ms, percent, rate, ratio } from './format.js';
+import { count, gilLabel, ms, percent, rate, ratio } from './format.js';
 
 export class Results {
   constructor(root) {
@@ -14,7 +14,7 @@ export class Results {
     this.root.dataset.state = 'running';
     this.root.removeAttribute('data-lost');
     fill(this.root,
-      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${settings.threads} thread${settings.threads > 1 ? 's' : ''}…`),
+      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${settings.threads} thread${settings.threads > 1 ? 's' : ''}, ${gilLabel(settings.gil ? settings : null)}…`),
       h('div', { class: 'lanes', 'aria-label': 'progress of each thread' },
         shares.map((share, i) => lane(`thread ${i + 1}`, 0, 0, `0 of ${count(share)}`, 'progress'))));
   }
@@ -47,13 +47,14 @@ export class Results {
         figure('Lost updates', `${count(report.lost)} (${percent(report.loss_percent)})`, 'lost'),
         figure('Wall time', ms(report.wall_ms), 'wall'),
         figure('Throughput', rate(report.million_per_second), 'throughput'),
-        figure('Speedup vs 1 thread', speedup === null ? 'run 1 thread first' : ratio(speedup), 'speedup')),
+        figure('Speedup vs 1 thread', speedup === null ? 'run 1 thread first to see it' : ratio(speedup), 'speedup', speedup === null ? 'hint' : '')),
       h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
         report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
           (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
           `${ms(t)} · ${count(report.per_thread_increments[i])}`, 'time'))),
-      h('p', { class: 'fine' },
+      h('p', { class: 'fine', 'data-field': 'settings' },
         `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
+        + `${gilLabel(report.gil)} · `
         + `${report.distinct_threads} distinct worker${report.distinct_threads > 1 ? 's' : ''} ran · `
         + `every time measured inside the threads`));
   }
@@ -64,8 +65,8 @@ export class Results {
   }
 }
 
-function figure(label, value, field) {
-  return h('div', { class: 'figure' }, h('dt', {}, label), h('dd', { 'data-field': field }, value));
+function figure(label, value, field, kind = '') {
+  return h('div', { class: 'figure' }, h('dt', {}, label), h('dd', { 'data-field': field, class: kind }, value));
 }
 
 function lane(name, offsetPercent, widthPercent, label, kind) {

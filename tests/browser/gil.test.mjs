@@ -1,0 +1,141 @@
+// The emulated GIL on the page, in real headless Chromium: its settings reach the runs and
+// the results, the timeline draws every thread, and the seed matrix yields its eight runs.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
+
+const TOTAL = 2_000_000;
+let server;
+let browser;
+let page;
+let problems;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  ({ page, problems } = await openPage(browser, server.url));
+  await waitForEngine(page);
+  await forceOption(page, 'total', TOTAL);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function setGil(on, safePoints = '3.10', intervalMs = '5') {
+  await page.setChecked('#gil', on);
+  await page.selectOption('#safe-points', safePoints);
+  await page.fill('#switch-interval', intervalMs);
+}
+
+describe('the emulated GIL on the page', () => {
+  it('changes the run settings shown in the results when switched', async () => {
+    await setGil(false);
+    let entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
+    assert.equal(entry.report.gil, null);
+    assert.match(await page.textContent('[data-field=settings]'), /GIL off/);
+
+    await setGil(true, '3.9', '1');
+    entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
+    assert.deepEqual(entry.report.gil, { switch_interval_ms: 1, safe_points: '3.9' });
+    assert.match(await page.textContent('[data-field=settings]'), /GIL on \(3\.9 safe points, 1 ms\)/);
+    assert.equal(entry.report.summary.overwritten, entry.report.lost, 'stale writes account for every loss');
+
+    await setGil(true, '3.10', '0.5');
+    entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
+    assert.deepEqual(entry.report.gil, { switch_interval_ms: 0.5, safe_points: '3.10' });
+    assert.match(await page.textContent('[data-field=settings]'), /GIL on \(3\.10\+ safe points, 0\.5 ms\)/);
+    assert.equal(entry.report.final, TOTAL, '3.10 safe points never split "+="');
+    const row = await page.textContent('#history tbody tr:first-child');
+    assert.match(row, /on \(3\.10\+ safe points, 0\.5 ms\)/);
+  });
+
+  it('draws a non-empty lane for every thread of the last run', async () => {
+    await setGil(true, '3.9', '0.5');
+    const entry = await runFromForm(page, { mode: 'pymutex', threads: 4, total: TOTAL });
+    assert.equal(entry.report.timeline.length, 4);
+    assert.ok(await page.isVisible('#timeline canvas'));
+    assert.equal(await page.getAttribute('#timeline canvas', 'data-drawn-lanes'), '4');
+    // Count painted pixels in each lane's row of the canvas.
+    const painted = await page.evaluate(() => {
+      const canvas = document.querySelector('#timeline canvas');
+      const g = canvas.getContext('2d');
+      const dpr = canvas.width / canvas.clientWidth;
+      return [0, 1, 2, 3].map((i) => {
+        const y = Math.round((22 + i * 32 + 13) * dpr);
+        const row = g.getImageData(Math.round(70 * dpr), y, canvas.width - Math.round(70 * dpr), 1).data;
+        let coloured = 0;
+        for (let p = 0; p < row.length; p += 4) if (!(row[p] === 244 && row[p + 1] === 246 && row[p + 2] === 248) && row[p + 3] > 0) coloured++;
+        return coloured;
+      });
+    });
+    for (const [i, n] of painted.entries()) assert.ok(n > 0, `lane ${i + 1} is empty`);
+    const counts = await page.textContent('#timeline [data-role=counts]');
+    assert.match(counts, /GIL handoffs/);
+    assert.match(counts, /Drop requests/);
+    assert.match(counts, /Mean GIL hold/);
+    // Zooming changes the window shown, and "whole run" restores it.
+    const whole = await page.textContent('#timeline [data-role=window]');
+    await page.click('#timeline [data-zoom=in]');
+    assert.notEqual(await page.textContent('#timeline [data-role=window]'), whole);
+    await page.click('#timeline [data-zoom=reset]');
+    assert.equal(await page.textContent('#timeline [data-role=window]'), whole);
+  });
+
+  it('marks the safe points of the chosen version in the bytecode', async () => {
+    await setGil(true, '3.9');
+    await page.dispatchEvent('#safe-points', 'change');
+    assert.equal(await page.locator('#python .bytecode li.safe-point').count(), 5);
+    await setGil(true, '3.10');
+    await page.dispatchEvent('#safe-points', 'change');
+    assert.equal(await page.locator('#python .bytecode li.safe-point').count(), 1);
+    assert.match(await page.textContent('#python .bytecode li.safe-point'), /JUMP_BACKWARD/);
+  });
+
+  it('refuses a switch interval out of range, in words', async () => {
+    await setGil(true, '3.10', '0');
+    const zero = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
+    assert.match(zero.error, /A switch interval of 0 ms is out of range: choose between 0\.1 and 100 ms/);
+    await setGil(true, '3.10', '');
+    const empty = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
+    assert.match(empty.error, /must be a number of milliseconds between 0\.1 and 100/);
+    await setGil(true, '3.10', '5');
+  });
+
+  it('runs the seed matrix: eight runs whose finals fit their modes', async () => {
+    await setGil(true, '3.10', '5');
+    await page.selectOption('#threads', '2');
+    await page.selectOption('#total', String(TOTAL));
+    const before = await page.evaluate(() => window.gilPlayground.history.entries.length);
+    await page.click('button[data-role=matrix]');
+    await page.waitForSelector('#controls[aria-busy=false]', { timeout: 120_000 });
+    const entries = await page.evaluate((n) => window.gilPlayground.history.entries.slice(0, n).reverse(), 8);
+    assert.equal(await page.evaluate(() => window.gilPlayground.history.entries.length), before + 8);
+    const expect = [
+      ['racy', 1, true], ['racy', 2, true], ['pymutex', 2, true], ['private', 2, true],
+      ['racy', 1, false], ['racy', 2, false], ['pymutex', 2, false], ['private', 2, false],
+    ];
+    for (const [i, [mode, threads, gil]] of expect.entries()) {
+      const { report } = entries[i];
+      assert.equal(report.mode, mode);
+      assert.equal(report.threads, threads);
+      assert.equal(Boolean(report.gil), gil);
+      const mayLose = mode === 'racy' && threads > 1 && !gil;
+      if (mayLose) assert.ok(report.final <= TOTAL);
+      else assert.equal(report.final, TOTAL, `${mode} ${threads} GIL ${gil}`);
+    }
+    const output = await page.textContent('#matrix');
+    assert.equal(output.match(/===== Running /g).length, 8);
+    assert.equal(output.match(/Final counter value: /g).length, 8);
+    assert.match(output, /With GIL \(3\.10\+ safe points, 5 ms\)/);
+    const shape = await page.$$eval('#matrix [data-role=shape] li', (lis) => lis.map((li) => li.textContent));
+    assert.ok(shape.length >= 5, shape.join('\n'));
+    // The words follow the numbers: with 3.10 safe points and the GIL, nothing was lost.
+    assert.ok(shape.some((s) => /With the GIL nothing was lost/.test(s)));
+  });
+
+  it('logged no console errors', () => {
+    assert.deepEqual(problems, []);
+  });
+});
