@@ -58,8 +58,9 @@ build_wasm() {
   rm -rf "$PKG"
   wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
     "target/$WASM_TARGET/release/gil_playground.wasm"
-  node_modules/.bin/wasm-opt -O3 --enable-threads --enable-bulk-memory --enable-mutable-globals \
-    --enable-sign-ext --enable-nontrapping-float-to-int --enable-reference-types \
+  node_modules/.bin/wasm-opt -O3 --strip-producers --strip-target-features \
+    --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
+    --enable-nontrapping-float-to-int --enable-reference-types \
     "$PKG/gil_playground_bg.wasm" -o "$PKG/gil_playground_bg.wasm"
 }
 

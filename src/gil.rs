@@ -204,7 +204,8 @@ impl Gil {
             cond: Condvar::new(),
             switch_cond: Condvar::new(),
             drop_request: CachePadded::new(AtomicBool::new(false)),
-            interval: Duration::from_secs_f64(settings.switch_interval_ms / 1e3),
+            // Whole nanoseconds (the range is checked): no float-to-Duration checks in wasm.
+            interval: Duration::from_nanos((settings.switch_interval_ms * 1e6) as u64),
             settings: settings.clone(),
         }
     }

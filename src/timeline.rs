@@ -16,6 +16,7 @@ pub const EVENTS_PER_THREAD: usize = 20_000;
 /// What a thread is doing, from one state change to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum State {
     /// Running its loop with no GIL (the free-threaded world).
     Running,
@@ -37,6 +38,7 @@ pub enum State {
 /// A point in time worth marking on a lane.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[repr(u8)]
 pub enum Mark {
     /// This thread, waiting for the GIL for a whole interval with no switch, asked the holder
     /// to drop it.
@@ -64,6 +66,33 @@ pub struct Event {
     /// For [`Mark::StaleWrite`]: the updates overwritten. For a wait state entered while the
     /// thread holds the user's lock: 1.
     pub value: i64,
+}
+
+/// Every state, then every mark, by [`Event::code`]: the browser receives events as typed
+/// arrays of codes and decodes them with this list.
+pub const EVENT_NAMES: [&str; 11] = [
+    "running",
+    "holding_gil",
+    "waiting_gil",
+    "switch_wait",
+    "waiting_lock",
+    "parked",
+    "done",
+    "drop_request",
+    "handoff",
+    "stale_write",
+    "lock_handoff",
+];
+
+impl Event {
+    /// The event's index in [`EVENT_NAMES`].
+    pub fn code(&self) -> u8 {
+        match (self.state, self.mark) {
+            (Some(state), _) => state as u8,
+            (None, Some(mark)) => State::Done as u8 + 1 + mark as u8,
+            (None, None) => unreachable!("an event is a state change or a mark"),
+        }
+    }
 }
 
 /// Time spent in each state, in nanoseconds.
@@ -254,6 +283,31 @@ mod tests {
         // stale writes and the final Done were dropped.
         assert_eq!(log.dropped, 5);
         assert_eq!(log.events[0].state, Some(State::WaitingGil));
+    }
+
+    #[test]
+    fn event_codes_name_what_serde_names() {
+        let states = [
+            State::Running,
+            State::HoldingGil,
+            State::WaitingGil,
+            State::SwitchWait,
+            State::WaitingLock,
+            State::Parked,
+            State::Done,
+        ];
+        let marks = [Mark::DropRequest, Mark::Handoff, Mark::StaleWrite, Mark::LockHandoff];
+        let events = states
+            .iter()
+            .map(|&s| (Some(s), None, serde_json::to_string(&s).unwrap()))
+            .chain(marks.iter().map(|&m| (None, Some(m), serde_json::to_string(&m).unwrap())));
+        let mut seen = 0;
+        for (state, mark, json) in events {
+            let event = Event { t_ns: 0, state, mark, switch_number: 0, value: 0 };
+            assert_eq!(format!("\"{}\"", EVENT_NAMES[event.code() as usize]), json);
+            seen += 1;
+        }
+        assert_eq!(seen, EVENT_NAMES.len());
     }
 
     #[test]

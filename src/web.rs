@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -36,9 +36,14 @@ static BASE_ORIGIN_MS: Mutex<f64> = Mutex::new(0.0);
 #[wasm_bindgen]
 pub fn setup() {
     *lock(&BASE_ORIGIN_MS) = worker_performance().time_origin();
+    // The hook keeps the panic's message and place for `poll`; the host worker shows them on
+    // the page (a worker's console is invisible to users).
     std::panic::set_hook(Box::new(|info| {
-        let text = info.to_string();
-        web_sys::console::error_1(&JsValue::from_str(&text));
+        let message = info.payload_as_str().unwrap_or("a panic without a message");
+        let text = match info.location() {
+            Some(at) => format!("{message} (at {}:{})", at.file(), at.line()),
+            None => message.to_owned(),
+        };
         // try_lock: never deadlock inside a panic; the first panic is the one that matters.
         if let Ok(mut slot) = PANIC.try_lock() {
             slot.get_or_insert(text);
@@ -58,6 +63,7 @@ pub fn engine_info() -> JsValue {
         /// Each mode's steps and, per safe-point model, the serve weights (shown on the page).
         steps: Vec<ModeSteps>,
         events_per_thread: usize,
+        event_names: [&'static str; 11],
     }
     #[derive(Serialize)]
     struct ModeSteps {
@@ -82,30 +88,40 @@ pub fn engine_info() -> JsValue {
             })
             .collect(),
         events_per_thread: crate::timeline::EVENTS_PER_THREAD,
+        event_names: crate::timeline::EVENT_NAMES,
     })
 }
 
-/// The loose settings object the page sends.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Settings {
-    mode: String,
-    threads: f64,
-    total: f64,
-    #[serde(default)]
-    gil: bool,
-    #[serde(default = "default_interval")]
-    switch_interval_ms: f64,
-    #[serde(default = "default_safe_points")]
-    safe_points: String,
-}
-
-fn default_interval() -> f64 {
-    crate::gil::DEFAULT_SWITCH_INTERVAL_MS
-}
-
-fn default_safe_points() -> String {
-    crate::gil::SafePoints::default().name().to_owned()
+/// Reads the settings object the page sends, field by field and loosely: a missing or
+/// mistyped count reads as NaN, a mistyped name as "(not text)", and both are then refused in
+/// words by the core's checks. (Settings are read by hand, not with serde: serde's
+/// deserializer and its type-error formatting were 9 KB of the 60 KB gzipped budget, for six
+/// fields whose every wrong value needs the core's own message anyway.)
+fn settings(value: &JsValue) -> Result<RunConfig, ConfigError> {
+    let field =
+        |name: &str| js_sys::Reflect::get(value, &name.into()).unwrap_or(JsValue::UNDEFINED);
+    let text = |name: &str, default: &str| {
+        let v = field(name);
+        if v.is_undefined() {
+            default.to_owned()
+        } else {
+            v.as_string().unwrap_or_else(|| "(not text)".to_owned())
+        }
+    };
+    let number = |name: &str, default: f64| {
+        let v = field(name);
+        if v.is_undefined() { default } else { v.as_f64().unwrap_or(f64::NAN) }
+    };
+    RunConfig::from_loose(
+        &text("mode", ""),
+        number("threads", f64::NAN),
+        number("total", f64::NAN),
+    )?
+    .with_loose_gil(
+        field("gil").is_truthy(),
+        number("switchIntervalMs", crate::gil::DEFAULT_SWITCH_INTERVAL_MS),
+        &text("safePoints", crate::gil::SafePoints::default().name()),
+    )
 }
 
 /// Checks `settings` and starts the run on the pool. Returns at once; see [`poll`].
@@ -114,14 +130,13 @@ fn default_safe_points() -> String {
 /// A JS `Error` with `code` `malformed-settings`, `busy`, or one of [`ConfigError::code`].
 #[wasm_bindgen]
 pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
-    let settings: Settings = serde_wasm_bindgen::from_value(settings).map_err(|err| {
-        js_error("malformed-settings", &format!("The run settings could not be read: {err}."))
-    })?;
-    let config = RunConfig::from_loose(&settings.mode, settings.threads, settings.total)
-        .and_then(|c| {
-            c.with_loose_gil(settings.gil, settings.switch_interval_ms, &settings.safe_points)
-        })
-        .map_err(|err| config_error(&err))?;
+    if !settings.is_object() {
+        return Err(js_error(
+            "malformed-settings",
+            "The run settings must be an object with a mode, threads and a total.",
+        ));
+    }
+    let config = self::settings(&settings).map_err(|err| config_error(&err))?;
     let run = Arc::new(Run::new(config, &Pool).map_err(|err| config_error(&err))?);
     {
         let mut current = lock(&CURRENT);
@@ -150,16 +165,58 @@ pub fn poll() -> JsValue {
         Done { report: RunReport },
         Panicked { message: String },
     }
+    let mut timeline = Vec::new();
     let state = if let Some(message) = lock(&PANIC).clone() {
         State::Panicked { message }
-    } else if let Some(report) = lock(&FINISHED).take() {
+    } else if let Some(mut report) = lock(&FINISHED).take() {
+        timeline = std::mem::take(&mut report.timeline);
         State::Done { report }
     } else if let Some(run) = lock(&CURRENT).as_ref() {
         State::Running { progress: run.progress() }
     } else {
         State::Idle
     };
-    to_js(&state)
+    let value = to_js(&state);
+    if !timeline.is_empty() {
+        let report =
+            js_sys::Reflect::get(&value, &"report".into()).expect("a done state has a report");
+        let _ = js_sys::Reflect::set(&report, &"timeline".into(), &timeline_to_js(&timeline));
+    }
+    value
+}
+
+/// Each thread's log as typed arrays (`t_ns`, `code`, `switch_number`, `value`), which the
+/// host posts to the page without copying event by event; the rest as plain objects.
+fn timeline_to_js(timeline: &[crate::timeline::ThreadTimeline]) -> js_sys::Array {
+    timeline
+        .iter()
+        .map(|thread| {
+            let column = |f: fn(&crate::timeline::Event) -> f64| {
+                let values: Vec<f64> = thread.events.iter().map(f).collect();
+                js_sys::Float64Array::from(&values[..])
+            };
+            let codes: Vec<u8> = thread.events.iter().map(|e| e.code()).collect();
+            #[derive(Serialize)]
+            struct Rest<'a> {
+                dropped: u64,
+                state_ns: &'a crate::timeline::StateTimes,
+                counts: &'a crate::timeline::Counts,
+            }
+            let object = to_js(&Rest {
+                dropped: thread.dropped,
+                state_ns: &thread.state_ns,
+                counts: &thread.counts,
+            });
+            let set = |key: &str, value: &JsValue| {
+                let _ = js_sys::Reflect::set(&object, &key.into(), value);
+            };
+            set("t_ns", &column(|e| e.t_ns as f64));
+            set("code", &js_sys::Uint8Array::from(&codes[..]));
+            set("switch_number", &column(|e| e.switch_number as f64));
+            set("value", &column(|e| e.value as f64));
+            object
+        })
+        .collect()
 }
 
 /// Panics on a pool thread on purpose: lets the tests check that a panic reaches the page.

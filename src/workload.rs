@@ -134,8 +134,15 @@ impl Order for SeqCstOrder {
     const RMW: Ordering = Ordering::SeqCst;
 }
 
+/// Relaxed orderings (native-only extra). In wasm every atomic is sequentially consistent,
+/// so there this is the same type as [`SeqCstOrder`] and no second copy of the kernels is built.
+#[cfg(target_arch = "wasm32")]
+pub(crate) type RelaxedOrder = SeqCstOrder;
+
 /// Relaxed orderings (native-only extra).
+#[cfg(not(target_arch = "wasm32"))]
 pub(crate) struct RelaxedOrder;
+#[cfg(not(target_arch = "wasm32"))]
 impl Order for RelaxedOrder {
     const LOAD: Ordering = Ordering::Relaxed;
     const STORE: Ordering = Ordering::Relaxed;

@@ -83,7 +83,11 @@ async function runOnce(settings) {
     const report = await engine.run(settings);
     const speedup = history.speedup(report);
     results.showReport(report, speedup);
-    timeline.show(report, { hostOffsetMs: engine.hostClockOffsetMs, capacity: engine.info.events_per_thread });
+    timeline.show(report, {
+      hostOffsetMs: engine.hostClockOffsetMs,
+      capacity: engine.info.events_per_thread,
+      names: engine.info.event_names,
+    });
     history.add({ settings, report, speedup });
     notice.clear();
     return { report };

@@ -50,12 +50,12 @@ export class Timeline {
 
   /**
    * Shows the timeline of `report`. `hostOffsetMs` aligns the engine's clock with the page's
-   * time origin; `capacity` is how many events each thread keeps.
+   * time origin; `capacity` is how many events each thread keeps; `names` decodes event codes.
    */
-  show(report, { hostOffsetMs = 0, capacity = 20000 } = {}) {
+  show(report, { hostOffsetMs = 0, capacity = 20000, names }) {
     this.report = report;
     this.end = Math.max(1, Math.round(report.wall_ms * 1e6));
-    this.lanes = report.timeline.map((thread) => lane(thread, this.end));
+    this.lanes = report.timeline.map((thread) => lane(thread, this.end, names));
     this.root.hidden = false;
     this.reset();
     this.showCounts(report);
@@ -202,19 +202,23 @@ export class Timeline {
   }
 }
 
-/** Spans and marks of one thread from its events (times in ns after the run's start). */
-function lane(thread, end) {
+/**
+ * Spans and marks of one thread from its event columns (typed arrays: times in ns after the
+ * run's start, event codes that `names` decodes, values).
+ */
+function lane(thread, end, names) {
   const spans = [];
   const marks = [];
   let open = null;
-  for (const event of thread.events) {
-    if (event.state) {
+  for (let i = 0; i < thread.code.length; i++) {
+    const name = names[thread.code[i]];
+    const t = thread.t_ns[i];
+    if (name in STATES || name === 'done') {
       // Clocks of different workers differ by a tick: never draw a span backwards.
-      if (open) spans.push({ ...open, end: Math.max(open.start, event.t_ns) });
-      open = event.state === 'done' ? null
-        : { state: event.state, start: event.t_ns, holdingLock: event.value === 1 };
-    } else if (event.mark) {
-      marks.push({ kind: event.mark, t: event.t_ns });
+      if (open) spans.push({ ...open, end: Math.max(open.start, t) });
+      open = name === 'done' ? null : { state: name, start: t, holdingLock: thread.value[i] === 1 };
+    } else {
+      marks.push({ kind: name, t });
     }
   }
   // A log cut short by its bound ends where its last event was: the rest is unknown.

@@ -1,0 +1,14 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-background-networking','--disable-component-update','--disable-sync','--no-first-run','--disable-quic'] });
+const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+page.on('pageerror', e => console.log('pageerror', e.message));
+page.on('console', m => m.type() === 'error' && console.log('console', m.text()));
+await page.goto('http://127.0.0.1:8123/');
+await page.waitForSelector('body[data-engine=ready]');
+await page.check('#gil'); await page.selectOption('#safe-points', '3.9'); await page.selectOption('#mode', 'racy'); await page.selectOption('#threads', '2'); await page.selectOption('#total', '20000000');
+await page.click('button[data-role=run]'); await page.waitForSelector('#controls[aria-busy=false]');
+await page.screenshot({ path: '/tmp/gil1.png', fullPage: true });
+await page.click('button[data-role=matrix]'); await page.waitForSelector('#controls[aria-busy=false]', { timeout: 120000 });
+await page.screenshot({ path: '/tmp/gil2.png', fullPage: true });
+console.log(await page.textContent('#matrix'));
+await browser.close();
