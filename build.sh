@@ -64,6 +64,14 @@ build_wasm() {
     "$PKG/gil_playground_bg.wasm" -o "$PKG/gil_playground_bg.wasm"
 }
 
+# Browser libraries come from npm at pinned versions and are copied, not bundled, into
+# www/vendor (git-ignored): the page imports them as plain ES modules, from its own origin.
+vendor_browser_libs() {
+  mkdir -p www/vendor
+  cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
+  cp node_modules/uplot/LICENSE www/vendor/uPlot.LICENSE
+}
+
 build_native() {
   log "building the native CLI"
   cargo build --release --bin gil-playground
@@ -73,6 +81,7 @@ build_all() {
   ensure_toolchain
   ensure_wasm_bindgen
   ensure_node_modules
+  vendor_browser_libs
   build_wasm
   build_native
 }

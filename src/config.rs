@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::gil::{GilSettings, MAX_SWITCH_INTERVAL_MS, MIN_SWITCH_INTERVAL_MS, SafePoints};
-use crate::workload::{MemoryOrder, Mode};
+use crate::workload::{Layout, MemoryOrder, Mode};
 
 /// The largest total a run accepts: 2 billion increments. At the browser's ~9 ns per
 /// increment that is about 20 s for one thread; beyond it a run stops being a demo.
@@ -31,12 +31,27 @@ pub struct RunConfig {
     /// The emulated GIL, or `None` for free threads (the free-threaded world).
     #[serde(default)]
     pub gil: Option<GilSettings>,
+    /// Where `private` mode's counters live: padded (own cache lines) or packed.
+    #[serde(default)]
+    pub layout: Layout,
 }
 
 impl RunConfig {
     /// A sequentially consistent run (what the browser executes).
     pub fn new(mode: Mode, threads: usize, total: u64) -> Self {
-        RunConfig { mode, threads, total, order: MemoryOrder::SeqCst, gil: None }
+        RunConfig {
+            mode,
+            threads,
+            total,
+            order: MemoryOrder::SeqCst,
+            gil: None,
+            layout: Layout::Padded,
+        }
+    }
+
+    /// The same run with `private` counters laid out as `layout`.
+    pub fn with_layout(self, layout: Layout) -> Self {
+        RunConfig { layout, ..self }
     }
 
     /// The same run under the emulated GIL.
@@ -139,6 +154,8 @@ pub enum ConfigError {
     },
     /// The safe-point model is neither 3.9 nor 3.10.
     UnknownSafePoints(String),
+    /// The counter layout is neither padded nor packed.
+    UnknownLayout(String),
     /// The switch interval is outside 0.1 to 100 ms.
     SwitchIntervalOutOfRange {
         /// The interval asked for, in milliseconds, as received.
@@ -162,6 +179,7 @@ impl ConfigError {
             ConfigError::TotalOutOfRange { .. } => "total-out-of-range",
             ConfigError::NotAWholeNumber { .. } => "not-a-whole-number",
             ConfigError::UnknownSafePoints(_) => "unknown-safe-points",
+            ConfigError::UnknownLayout(_) => "unknown-layout",
             ConfigError::SwitchIntervalOutOfRange { .. } => "switch-interval-out-of-range",
         }
     }
@@ -187,6 +205,9 @@ impl std::fmt::Display for ConfigError {
                 f,
                 "A total of {total} increments is out of range: choose between 1 and {max}."
             ),
+            ConfigError::UnknownLayout(name) => {
+                write!(f, "There is no counter layout \"{name}\": choose padded or packed.")
+            }
             ConfigError::UnknownSafePoints(name) => {
                 write!(f, "There is no safe-point model \"{name}\": choose 3.9 or 3.10.")
             }

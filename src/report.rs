@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::config::RunConfig;
 use crate::gil::GilSettings;
 use crate::timeline::{StateTimes, ThreadTimeline};
-use crate::workload::{MemoryOrder, Mode};
+use crate::workload::{Layout, MemoryOrder, Mode};
 
 /// One thread's own measurements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct RunReport {
     pub total: u64,
     /// Memory orderings used.
     pub order: MemoryOrder,
+    /// Where `private` mode's counters lived.
+    pub layout: Layout,
     /// What the counter would read if no update were lost (the total).
     pub expected: u64,
     /// What the counter read at the end.
@@ -154,6 +156,7 @@ impl RunReport {
             threads: config.threads,
             total: config.total,
             order: config.order,
+            layout: config.layout,
             expected,
             final_count,
             lost,

@@ -42,7 +42,7 @@ impl Run {
         config.validate(team.capacity())?;
         let n = config.threads;
         Ok(Run {
-            counters: Counters::new(n),
+            counters: Counters::new(n, config.layout),
             barrier: SpinBarrier::new(n),
             progress: (0..n).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             samples: (0..n).map(|_| OnceLock::new()).collect(),
@@ -172,7 +172,7 @@ mod tests {
     use super::*;
     use crate::clock::InstantClock;
     use crate::team::ScopedThreads;
-    use crate::workload::Mode;
+    use crate::workload::{Layout, Mode};
 
     fn native(mode: Mode, threads: usize, total: u64) -> RunReport {
         let _alone = crate::test_support::serial();
@@ -225,6 +225,21 @@ mod tests {
             RunConfig { order: MemoryOrder::Relaxed, ..RunConfig::new(Mode::Private, 2, 100_000) };
         let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
         assert_eq!((report.final_count, report.order), (100_000, MemoryOrder::Relaxed));
+    }
+
+    #[test]
+    fn private_counters_are_exact_padded_and_packed() {
+        for layout in [Layout::Padded, Layout::Packed] {
+            for threads in [1, 2, 4, 8, 9] {
+                let _alone = crate::test_support::serial();
+                let config = RunConfig::new(Mode::Private, threads, 400_003).with_layout(layout);
+                let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+                assert_eq!(report.final_count, 400_003, "{layout:?} at {threads} threads");
+                assert_eq!(report.layout, layout);
+            }
+        }
+        assert_eq!("packed".parse::<Layout>(), Ok(Layout::Packed));
+        assert_eq!("tight".parse::<Layout>().unwrap_err().code(), "unknown-layout");
     }
 
     #[test]

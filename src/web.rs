@@ -17,7 +17,7 @@ use crate::config::{ConfigError, MAX_TOTAL, RunConfig};
 use crate::report::RunReport;
 use crate::run::Run;
 use crate::team::ThreadTeam;
-use crate::workload::Mode;
+use crate::workload::{Layout, Mode};
 
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
@@ -112,7 +112,7 @@ fn settings(value: &JsValue) -> Result<RunConfig, ConfigError> {
         let v = field(name);
         if v.is_undefined() { default } else { v.as_f64().unwrap_or(f64::NAN) }
     };
-    RunConfig::from_loose(
+    Ok(RunConfig::from_loose(
         &text("mode", ""),
         number("threads", f64::NAN),
         number("total", f64::NAN),
@@ -121,7 +121,8 @@ fn settings(value: &JsValue) -> Result<RunConfig, ConfigError> {
         field("gil").is_truthy(),
         number("switchIntervalMs", crate::gil::DEFAULT_SWITCH_INTERVAL_MS),
         &text("safePoints", crate::gil::SafePoints::default().name()),
-    )
+    )?
+    .with_layout(text("layout", Layout::default().name()).parse()?))
 }
 
 /// Checks `settings` and starts the run on the pool. Returns at once; see [`poll`].

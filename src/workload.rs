@@ -274,23 +274,93 @@ impl UserLock for PyMutex<Guarded> {
     }
 }
 
+/// Where the `private` mode's per-thread counters live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
+pub enum Layout {
+    /// Each counter on a cache line of its own: threads never touch each other's lines.
+    #[default]
+    Padded,
+    /// Counters side by side, eight to a 64-byte line: nothing is shared in the program, but
+    /// the cores still pass the line back and forth on every write (false sharing).
+    Packed,
+}
+
+impl Layout {
+    /// The layout's name in the URL, the CLI and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Padded => "padded",
+            Layout::Packed => "packed",
+        }
+    }
+}
+
+impl FromStr for Layout {
+    type Err = ConfigError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [Layout::Padded, Layout::Packed]
+            .into_iter()
+            .find(|layout| layout.name() == text)
+            .ok_or_else(|| ConfigError::UnknownLayout(text.to_owned()))
+    }
+}
+
+/// The `private` mode's counters in one of the two layouts.
+enum PrivateCounters {
+    Padded(Box<[CachePadded<AtomicU64>]>),
+    /// Groups of eight, each group starting a cache line.
+    Packed(Box<[CachePadded<[AtomicU64; 8]>]>),
+}
+
+impl PrivateCounters {
+    fn new(threads: usize, layout: Layout) -> Self {
+        match layout {
+            Layout::Padded => PrivateCounters::Padded(
+                (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            ),
+            Layout::Packed => PrivateCounters::Packed(
+                (0..threads.div_ceil(8)).map(|_| CachePadded::new(Default::default())).collect(),
+            ),
+        }
+    }
+
+    fn cell(&self, thread: usize) -> &AtomicU64 {
+        match self {
+            PrivateCounters::Padded(cells) => &cells[thread],
+            PrivateCounters::Packed(groups) => &groups[thread / 8][thread % 8],
+        }
+    }
+
+    fn sum(&self) -> u64 {
+        let load = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        match self {
+            PrivateCounters::Padded(cells) => cells.iter().map(|c| load(c)).sum(),
+            PrivateCounters::Packed(groups) => groups.iter().flat_map(|g| g.iter()).map(load).sum(),
+        }
+    }
+}
+
 /// The counters of one run. Each sits on its own cache line so that the modes compare
-/// the cost of sharing, not accidental false sharing with a neighbour.
+/// the cost of sharing, not accidental false sharing with a neighbour (unless the `private`
+/// counters are asked to be [`Layout::Packed`], to show exactly that).
 pub struct Counters {
     shared: CachePadded<AtomicU64>,
     locked: CachePadded<Mutex<Guarded>>,
     pylocked: CachePadded<PyMutex<Guarded>>,
-    private: Box<[CachePadded<AtomicU64>]>,
+    private: PrivateCounters,
 }
 
 impl Counters {
-    /// Fresh counters for `threads` threads.
-    pub fn new(threads: usize) -> Self {
+    /// Fresh counters for `threads` threads, the private ones laid out as `layout`.
+    pub fn new(threads: usize, layout: Layout) -> Self {
         Counters {
             shared: CachePadded::new(AtomicU64::new(0)),
             locked: CachePadded::new(Mutex::new(Guarded::default())),
             pylocked: CachePadded::new(PyMutex::new(Guarded::default())),
-            private: (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            private: PrivateCounters::new(threads, layout),
         }
     }
 
@@ -298,8 +368,7 @@ impl Counters {
     pub fn total(&self, clock: &dyn Clock) -> u64 {
         let locked = self.locked.lock().unwrap_or_else(PoisonError::into_inner).value;
         let pylocked = self.pylocked.try_lock(clock).expect("the run is over").value;
-        let private: u64 = self.private.iter().map(|c| c.load(Ordering::SeqCst)).sum();
-        self.shared.load(Ordering::SeqCst) + locked + pylocked + private
+        self.shared.load(Ordering::SeqCst) + locked + pylocked + self.private.sum()
     }
 
     /// Runs `n` increments of `mode` as thread `thread`, with `interp` between the steps.
@@ -314,7 +383,7 @@ impl Counters {
     ) {
         match mode {
             Mode::Racy => load_store::<O, I>(&self.shared, n, interp),
-            Mode::Private => load_store::<O, I>(&self.private[thread], n, interp),
+            Mode::Private => load_store::<O, I>(self.private.cell(thread), n, interp),
             Mode::Atomic => {
                 for _ in 0..n {
                     interp.after(Step::Loop);
@@ -400,7 +469,7 @@ mod tests {
     fn one_thread_counts_exactly_in_every_mode() {
         let clock = InstantClock::new();
         for mode in Mode::ALL {
-            let counters = Counters::new(1);
+            let counters = Counters::new(1, Layout::Padded);
             let mut free = FreeThreads::new(&clock);
             counters.count::<SeqCstOrder, _>(mode, 0, 1000, &mut free, &clock);
             assert_eq!(counters.total(&clock), 1000, "{mode}");
@@ -429,7 +498,7 @@ mod tests {
     fn each_mode_walks_its_steps_in_order() {
         let clock = InstantClock::new();
         for mode in Mode::ALL {
-            let counters = Counters::new(1);
+            let counters = Counters::new(1, Layout::Padded);
             let mut trace = Trace(Vec::new(), FreeThreads::new(&clock));
             counters.count::<SeqCstOrder, _>(mode, 0, 2, &mut trace, &clock);
             assert_eq!(trace.0, [mode.steps(), mode.steps()].concat(), "{mode}");
@@ -439,7 +508,7 @@ mod tests {
     #[test]
     fn lock_modes_count_owner_changes() {
         let clock = InstantClock::new();
-        let counters = Counters::new(2);
+        let counters = Counters::new(2, Layout::Padded);
         let mut first = FreeThreads::new(&clock);
         let mut second = FreeThreads::new(&clock);
         counters.count::<SeqCstOrder, _>(Mode::PyMutex, 0, 10, &mut first, &clock);

@@ -10,7 +10,7 @@ use gil_playground::gil::{DEFAULT_SWITCH_INTERVAL_MS, GilSettings, SafePoints};
 use gil_playground::report::RunReport;
 use gil_playground::run::run;
 use gil_playground::team::ScopedThreads;
-use gil_playground::workload::{MemoryOrder, Mode};
+use gil_playground::workload::{Layout, MemoryOrder, Mode};
 
 #[derive(Args)]
 pub struct RunArgs {
@@ -27,6 +27,10 @@ pub struct RunArgs {
     /// sequentially consistent); `relaxed` is a native-only extra, not comparable with the page.
     #[arg(long, value_enum, default_value_t = MemoryOrder::SeqCst)]
     order: MemoryOrder,
+    /// Where `private` mode's counters live: `padded` (a cache line each) or `packed` (side
+    /// by side, so cores fight over shared lines: false sharing).
+    #[arg(long, value_enum, default_value_t = Layout::Padded)]
+    layout: Layout,
     /// Runs to make in a row.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
@@ -56,7 +60,8 @@ enum Switch {
 
 pub fn main(args: RunArgs) -> ExitCode {
     let mut config =
-        RunConfig { order: args.order, ..RunConfig::new(args.mode, args.threads, args.total) };
+        RunConfig { order: args.order, ..RunConfig::new(args.mode, args.threads, args.total) }
+            .with_layout(args.layout);
     if args.gil == Switch::On {
         let safe_points: SafePoints = args.safe_points.parse().expect("clap checked the value");
         config = config.with_gil(GilSettings::new(args.switch_interval_ms, safe_points));
@@ -120,6 +125,11 @@ fn text(r: &RunReport) -> String {
             group(s.stale_writes),
         ),
     };
+    let layout = if r.mode == Mode::Private {
+        format!("layout      {} private counters\n", r.layout.name())
+    } else {
+        String::new()
+    };
     let lock = if r.mode.steps().contains(&gil_playground::workload::Step::LockAcquire) {
         format!(
             "lock        {} owner changes, {} contended, {} parks, {} direct handoffs\n",
@@ -137,7 +147,7 @@ fn text(r: &RunReport) -> String {
          per thread  {} ms\n\
          expected    {:>12}\n\
          final       {:>12}\n\
-         lost        {:>12}   ({:.2}%)\n{gil}{lock}\n",
+         lost        {:>12}   ({:.2}%)\n{gil}{lock}{layout}\n",
         r.mode,
         r.threads,
         group(r.total),

@@ -71,11 +71,36 @@ function startPolling() {
   }
 }
 
+// V8 first runs wasm with its baseline compiler and swaps in optimized code for a function
+// only after it has run hot for a while. These short runs, before the page is told the engine
+// is ready, make sure a user's first measured run already uses optimized code (without them
+// the first run of a session was up to 40% slower). One variant per kernel instantiation.
+const WARM_UP = [
+  { mode: 'racy', threads: 1, total: 1 << 20 },
+  { mode: 'racy', threads: 1, total: 1 << 20, gil: true, safePoints: '3.9' },
+  { mode: 'racy', threads: 1, total: 1 << 20, gil: true, safePoints: '3.10' },
+  { mode: 'pymutex', threads: 1, total: 1 << 18 },
+  { mode: 'mutex', threads: 1, total: 1 << 18 },
+];
+
+async function warmUp() {
+  for (const settings of WARM_UP) {
+    start_run(settings);
+    for (;;) {
+      const state = poll();
+      if (state.state === 'done') break;
+      if (state.state === 'panicked') throw new Error(`a thread panicked: ${state.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+}
+
 async function start({ poolSize }) {
   try {
     await init();
     setup();
     await initThreadPool(poolSize);
+    await warmUp();
     post(MSG.ready, { info: engine_info(), timeOrigin: performance.timeOrigin });
   } catch (err) {
     fail('init-failed', `The engine could not start: ${err?.message ?? err}`);

@@ -10,11 +10,12 @@ export class Controls {
    * @param {{ onRun: (settings) => void, onMatrix: (settings) => void, onStop: () => void,
    *           onChange: (settings) => void }} handlers
    */
-  constructor(form, { onRun, onMatrix, onStop, onChange = () => {} }) {
+  constructor(form, { onRun, onMatrix, onSweep, onStop, onChange = () => {} }) {
     this.form = form;
     this.fields = form.elements;
     this.runButton = form.querySelector('[data-role=run]');
     this.matrixButton = form.querySelector('[data-role=matrix]');
+    this.sweepButton = form.querySelector('[data-role=sweep]');
     this.stopButton = form.querySelector('[data-role=stop]');
     this.explain = document.getElementById('mode-explain');
     form.addEventListener('submit', (event) => {
@@ -23,6 +24,9 @@ export class Controls {
     });
     this.matrixButton.addEventListener('click', () => {
       if (!this.busy) onMatrix(this.settings());
+    });
+    this.sweepButton.addEventListener('click', () => {
+      if (!this.busy) onSweep(this.settings());
     });
     this.stopButton.addEventListener('click', onStop);
     form.addEventListener('change', () => {
@@ -49,6 +53,7 @@ export class Controls {
       mode: this.fields.mode.value,
       threads: Number(this.fields.threads.value),
       total: Number(this.fields.total.value),
+      layout: this.fields.layout.value,
       gil: this.fields.gil.checked,
       safePoints: this.fields.safePoints.value,
       // An empty or garbled field reads as NaN, which the engine refuses in words.
@@ -74,6 +79,7 @@ export class Controls {
     this.runButton.classList.toggle('running', busy);
     this.runButton.disabled = busy;
     this.matrixButton.disabled = busy;
+    this.sweepButton.disabled = busy;
     this.stopButton.hidden = !busy;
     if (!busy) this.runButton.textContent = 'Run';
   }
@@ -84,8 +90,12 @@ export class Controls {
   }
 
   showExplanation() {
-    const option = this.fields.mode.selectedOptions[0];
-    this.explain.textContent = option?.dataset.explain ?? '';
+    const mode = this.fields.mode.selectedOptions[0];
+    const layout = this.fields.layout.selectedOptions[0];
+    const isPrivate = this.fields.mode.value === 'private';
+    this.form.querySelector('label.layout').classList.toggle('off', !isPrivate);
+    this.explain.textContent = [mode?.dataset.explain, isPrivate ? layout?.dataset.explain : '']
+      .filter(Boolean).join(' ');
   }
 
   /** Labels totals with both forms: "20M (20,000,000)". */
