@@ -2,6 +2,7 @@
 # The one entry point. On a fresh machine it installs what is missing, then:
 #   ./build.sh serve [--port N]   build everything and serve the page (prints the URL)
 #   ./build.sh test               build everything and run every test (Rust and browser)
+#   ./build.sh bench [--reps R]   the benchmark: native vs browser, speed budget (not a test)
 #   ./build.sh build              build the wasm module and the native CLI only
 # Each unusual step says why below.
 set -euo pipefail
@@ -99,6 +100,7 @@ cmd_test() {
 case "${1:-}" in
   serve) shift; build_all; exec target/release/gil-playground serve "$@" ;;
   test) shift; cmd_test "$@" ;;
+  bench) shift; build_all; ensure_chromium; exec node bench/bench.mjs "$@" ;;
   build) shift; build_all ;;
-  *) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -227,6 +227,8 @@ impl Gil {
 /// One thread's side of the GIL: the [`Interpreter`] that runs between the steps.
 pub(crate) struct GilThread<'a, P: Profile> {
     gil: &'a Gil,
+    /// The GIL's drop-request flag, read at every safe point (kept here: one pointer less).
+    drop_request: &'a AtomicBool,
     me: usize,
     rec: Recorder<'a>,
     /// The safe point chosen for the pending drop request, once noticed.
@@ -245,6 +247,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
         let weight_total = weights.iter().map(|w| w.1).sum();
         GilThread {
             gil,
+            drop_request: &gil.drop_request,
             me,
             rec: Recorder::new(clock, State::WaitingGil),
             serve_at: None,
@@ -342,6 +345,19 @@ impl<'a, P: Profile> GilThread<'a, P> {
         }
     }
 
+    /// Counts a write of a value read before a switch. Under the GIL nobody else writes
+    /// meanwhile, so `replaced - read` is exactly what the write erased (or, negative, skipped).
+    #[cold]
+    #[inline(never)]
+    fn stale_write(&mut self, replaced: u64, read: u64) {
+        let overwritten = replaced as i64 - read as i64;
+        let counts = self.rec.counts();
+        counts.stale_writes += 1;
+        counts.overwritten += overwritten;
+        let now = self.rec.now();
+        self.rec.mark(now, Mark::StaleWrite, 0, overwritten);
+    }
+
     /// A safe point drawn with the step weights.
     fn draw(&mut self) -> Step {
         // xorshift64*: cheap and good enough to pick one of a handful of steps.
@@ -374,22 +390,17 @@ impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
             Step::LockRelease => self.holding_lock = false,
             _ => {}
         }
-        if P::is_safe_point(step) && self.gil.drop_request.load(Ordering::Relaxed) {
+        if P::is_safe_point(step) && self.drop_request.load(Ordering::Relaxed) {
             self.serve(step);
         }
     }
 
     const WATCHES_WRITES: bool = true;
 
-    fn before_write(&mut self, current: u64, read: u64) {
-        if current != read {
-            // Under the GIL nobody else writes now, so this is exactly what the write erases.
-            let overwritten = current as i64 - read as i64;
-            let counts = self.rec.counts();
-            counts.stale_writes += 1;
-            counts.overwritten += overwritten;
-            let now = self.rec.now();
-            self.rec.mark(now, Mark::StaleWrite, 0, overwritten);
+    #[inline(always)]
+    fn wrote(&mut self, replaced: u64, read: u64) {
+        if replaced != read {
+            self.stale_write(replaced, read);
         }
     }
 

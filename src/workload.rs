@@ -176,12 +176,14 @@ pub trait Interpreter<'c> {
     /// Called after each step.
     fn after(&mut self, step: Step);
 
-    /// Whether [`Interpreter::before_write`] wants the counter's current value (costs a load).
+    /// Whether [`Interpreter::wrote`] wants the value each write replaced. The write then
+    /// becomes a swap, which costs nothing extra where it matters: a sequentially consistent
+    /// store is already an exchange on x86 and in wasm.
     const WATCHES_WRITES: bool = false;
 
-    /// Called just before a counter that was read as `read` is written back while it holds
-    /// `current`; lets the GIL emulation count the updates a stale write overwrites.
-    fn before_write(&mut self, _current: u64, _read: u64) {}
+    /// Called after a counter that was read as `read` was written back, replacing `replaced`;
+    /// lets the GIL emulation count the updates a stale write overwrote.
+    fn wrote(&mut self, _replaced: u64, _read: u64) {}
 
     /// Takes something that may block, such as the user's lock: `attempt` first, and only if it
     /// fails `block`. A GIL emulation releases the GIL around `block`, as CPython does.
@@ -439,9 +441,11 @@ fn load_store<'c, O: Order, I: Interpreter<'c>>(cell: &AtomicU64, n: u64, interp
         let value = read + 1;
         interp.after(Step::Add);
         if I::WATCHES_WRITES {
-            interp.before_write(cell.load(O::LOAD), read);
+            let replaced = cell.swap(value, O::STORE);
+            interp.wrote(replaced, read);
+        } else {
+            cell.store(value, O::STORE);
         }
-        cell.store(value, O::STORE);
         interp.after(Step::Write);
         interp.after(Step::Jump);
     }

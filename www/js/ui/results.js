@@ -34,6 +34,8 @@ export class Results {
   /** @param {object} report from the engine; @param {number|null} speedup vs 1 thread */
   showReport(report, speedup) {
     this.root.dataset.state = 'done';
+    // When the page showed it, on its own clock: the benchmark's "first result" time.
+    this.root.dataset.shownAt = String(performance.now());
     const lost = report.lost > 0;
     this.root.toggleAttribute('data-lost', lost);
     const wall = report.wall_ms || 1;
