@@ -31,15 +31,23 @@ pub struct ServeArgs {
     /// Send no isolation headers, like a plain static host (to test how the page copes).
     #[arg(long)]
     no_isolation_headers: bool,
+    /// Let decks on other origins embed the page: `Cross-Origin-Resource-Policy: cross-origin`
+    /// instead of `same-origin` (the deck must itself be isolated and frame it with
+    /// allow="cross-origin-isolated").
+    #[arg(long, conflicts_with = "no_isolation_headers")]
+    cross_origin_embed: bool,
 }
 
 pub fn main(args: ServeArgs) -> ExitCode {
-    if !args.root.join("index.html").is_file() {
+    if !args.root.is_dir() {
         eprintln!(
-            "error: {} has no index.html: run `./build.sh serve` from the repository",
+            "error: {} is not a folder: run `./build.sh serve` from the repository",
             args.root.display()
         );
         return ExitCode::from(2);
+    }
+    if !args.root.join("index.html").is_file() {
+        eprintln!("note: {} has no index.html at its top; serving it anyway", args.root.display());
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -60,7 +68,14 @@ async fn serve(args: ServeArgs) -> std::io::Result<()> {
         std::io::Error::new(err.kind(), format!("cannot listen on {address}: {err}"))
     })?;
     let bound = listener.local_addr()?;
-    let app = router(args.root.clone(), !args.no_isolation_headers);
+    let headers = if args.no_isolation_headers {
+        Headers::None
+    } else if args.cross_origin_embed {
+        Headers::IsolatedEmbeddable
+    } else {
+        Headers::Isolated
+    };
+    let app = router(args.root.clone(), headers);
     println!("Serving {} at http://{bound}/", args.root.display());
     println!("Open that URL in Chromium, Firefox or Safari 16.4+. Ctrl-C stops the server.");
     axum::serve(listener, app)
@@ -70,18 +85,33 @@ async fn serve(args: ServeArgs) -> std::io::Result<()> {
         .await
 }
 
-/// The static site, with the isolation headers on every response if `isolate`.
-fn router(root: PathBuf, isolate: bool) -> Router {
+/// Which headers the server adds.
+#[derive(Clone, Copy)]
+enum Headers {
+    /// None: a plain static host.
+    None,
+    /// COOP, COEP and CORP same-origin: the page is isolated and only this origin may embed it.
+    Isolated,
+    /// The same with CORP cross-origin: isolated decks on other origins may embed it.
+    IsolatedEmbeddable,
+}
+
+/// The static site with `headers` on every response.
+fn router(root: PathBuf, headers: Headers) -> Router {
+    let corp = match headers {
+        Headers::IsolatedEmbeddable => "cross-origin",
+        _ => "same-origin",
+    };
     let isolation = [
         ("cross-origin-opener-policy", "same-origin"),
         ("cross-origin-embedder-policy", "require-corp"),
-        ("cross-origin-resource-policy", "same-origin"),
+        ("cross-origin-resource-policy", corp),
     ];
     // A rebuilt wasm must reach the next reload; the page is small and local.
     let always = [("cache-control", "no-cache")];
-    let headers = always.iter().chain(if isolate { &isolation[..] } else { &[] });
+    let chosen: &[(&str, &str)] = if matches!(headers, Headers::None) { &[] } else { &isolation };
     let mut app = Router::new().fallback_service(ServeDir::new(root));
-    for &(name, value) in headers {
+    for &(name, value) in always.iter().chain(chosen) {
         app = app.layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),

@@ -2,9 +2,12 @@
 // rayon thread pool, so nothing that blocks (Atomics.wait, spinning) ever runs on the page's
 // main thread. A run never blocks this worker either: it polls the module for progress and
 // the result, and so stays free to report panics and errors from the pool's workers.
-import init, { setup, initThreadPool, engine_info, start_run, poll, panic_in_pool }
-  from '../pkg/gil_playground.js';
+// The "single" flavour loads the fallback build (no threads, no shared memory) for pages that
+// cannot be cross-origin isolated; it runs every workload at 1 thread.
 import { MSG } from './protocol.js';
+
+/** The wasm package's exports, once loaded. */
+let wasm = null;
 
 const POLL_MS = 4; // result latency only: every time is measured inside the threads
 const PROGRESS_MS = 100;
@@ -41,7 +44,7 @@ function reportPanic(state) {
 }
 
 function tick() {
-  const state = poll();
+  const state = wasm.poll();
   if (reportPanic(state)) {
     polling = false;
     return;
@@ -85,9 +88,9 @@ const WARM_UP = [
 
 async function warmUp() {
   for (const settings of WARM_UP) {
-    start_run(settings);
+    wasm.start_run(settings);
     for (;;) {
-      const state = poll();
+      const state = wasm.poll();
       if (state.state === 'done') break;
       if (state.state === 'panicked') throw new Error(`a thread panicked: ${state.message}`);
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -95,13 +98,16 @@ async function warmUp() {
   }
 }
 
-async function start({ poolSize }) {
+async function start({ poolSize, flavor }) {
   try {
-    await init();
-    setup();
-    await initThreadPool(poolSize);
+    wasm = flavor === 'single'
+      ? await import('../pkg-single/gil_playground.js')
+      : await import('../pkg/gil_playground.js');
+    await wasm.default();
+    wasm.setup();
+    if (wasm.initThreadPool) await wasm.initThreadPool(poolSize);
     await warmUp();
-    post(MSG.ready, { info: engine_info(), timeOrigin: performance.timeOrigin });
+    post(MSG.ready, { info: wasm.engine_info(), timeOrigin: performance.timeOrigin });
   } catch (err) {
     fail('init-failed', `The engine could not start: ${err?.message ?? err}`);
   }
@@ -110,7 +116,7 @@ async function start({ poolSize }) {
 function run({ id, settings }) {
   runId = id;
   try {
-    start_run(settings);
+    wasm.start_run(settings);
   } catch (err) {
     runId = null;
     if (err?.code) {
@@ -119,7 +125,7 @@ function run({ id, settings }) {
     } else {
       // A trap: poll() has the panic text if a panic caused it.
       runId = id;
-      if (!reportPanic(poll())) fail('worker-error', `The engine failed: ${err?.message ?? err}`);
+      if (!reportPanic(wasm.poll())) fail('worker-error', `The engine failed: ${err?.message ?? err}`);
     }
     return;
   }
@@ -134,7 +140,7 @@ self.addEventListener('message', ({ data }) => {
       return run(data);
     case MSG.debugPanic:
       watchUntil = performance.now() + WATCH_AFTER_DEBUG_PANIC_MS;
-      panic_in_pool(String(data.message));
+      wasm.panic_in_pool(String(data.message));
       return startPolling();
   }
 });

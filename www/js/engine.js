@@ -20,11 +20,13 @@ export class Engine {
   /**
    * @param {object} options
    * @param {number} options.poolSize threads in the pool (built once, cannot be resized)
+   * @param {'threads'|'single'} [options.flavor] the threaded build, or the 1-thread fallback
    * @param {(progress: number[]) => void} [options.onProgress]
    * @param {(error: EngineError) => void} [options.onFatal] the engine died
    */
-  constructor({ poolSize, onProgress = () => {}, onFatal = () => {} }) {
+  constructor({ poolSize, flavor = 'threads', onProgress = () => {}, onFatal = () => {} }) {
     this.poolSize = poolSize;
+    this.flavor = flavor;
     this.onProgress = onProgress;
     this.onFatal = onFatal;
     this.worker = null;
@@ -57,7 +59,7 @@ export class Engine {
       this.die(new EngineError('engine-lost',
         `The engine's worker could not run: ${event.message || 'it failed to load'}.`));
     });
-    worker.postMessage({ type: MSG.init, poolSize: this.poolSize });
+    worker.postMessage({ type: MSG.init, poolSize: this.poolSize, flavor: this.flavor });
     return ready;
   }
 
