@@ -12,9 +12,12 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Starts `gil-playground serve` on a free port; resolves with { url, close }. */
-export async function startServer(args = []) {
-  const child = spawn(BIN, ['serve', '--port', '0', '--root', `${ROOT}www`, ...args],
+/**
+ * Starts `gil-playground serve` on a free port; resolves with { url, origin, close }.
+ * `root` is the folder to serve (www/ by default), `host` the address to listen on.
+ */
+export async function startServer(args = [], { root = `${ROOT}www`, host = '127.0.0.1' } = {}) {
+  const child = spawn(BIN, ['serve', '--port', '0', '--root', root, '--host', host, ...args],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const [line] = await Promise.race([
@@ -23,8 +26,15 @@ export async function startServer(args = []) {
   ]);
   const url = line.match(/http:\/\/\S+/)?.[0];
   if (!url) throw new Error(`the server printed no URL: ${line}`);
-  return { url, close: () => child.kill() };
+  // A test that fails before its cleanup must not leave a server that keeps node alive.
+  child.unref();
+  child.stdout.unref();
+  process.once('exit', () => child.kill());
+  return { url, origin: new URL(url).origin, close: () => child.kill() };
 }
+
+/** The same server under its other loopback name (another origin, still a secure context). */
+export const otherOrigin = (url) => url.replace('127.0.0.1', 'localhost');
 
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });

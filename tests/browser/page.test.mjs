@@ -150,24 +150,6 @@ describe('the playground page', () => {
   });
 });
 
-describe('the page on a host without isolation headers', () => {
-  let plain;
-  before(async () => { plain = await startServer(['--no-isolation-headers']); });
-  after(() => plain?.close());
-
-  it('says why threads cannot run and how to fix it, without hanging', async () => {
-    const { page: bare, problems: bareProblems } = await openPage(browser, plain.url);
-    await waitForEngine(bare, 'unavailable');
-    assert.equal(await bare.evaluate(() => self.crossOriginIsolated), false);
-    const text = await bare.textContent('#notice');
-    assert.match(text, /cannot run threads here/);
-    assert.match(text, /Cross-Origin-Opener-Policy/);
-    assert.match(text, /\.\/build\.sh serve/);
-    assert.equal(await bare.isDisabled('button[data-role=run]'), true);
-    assert.deepEqual(bareProblems, []);
-  });
-});
-
 describe('console', () => {
   it('had no errors before the deliberate panic', () => {
     assert.deepEqual(problems.filter((p) => !/deliberate panic 42|unreachable/.test(p)), []);

@@ -48,6 +48,26 @@ export class Controls {
     select.value = String(Math.min(Math.max(current, 1), poolSize));
   }
 
+  /** Sets the form to `settings` (a total that is not a preset gets an option of its own). */
+  apply(settings) {
+    const f = this.fields;
+    f.mode.value = settings.mode;
+    f.threads.value = String(settings.threads);
+    if (![...f.total.options].some((o) => Number(o.value) === settings.total)) {
+      const option = document.createElement('option');
+      option.value = String(settings.total);
+      f.total.append(option);
+      Controls.labelTotals(f.total);
+    }
+    f.total.value = String(settings.total);
+    f.layout.value = settings.layout;
+    f.gil.checked = settings.gil;
+    f.safePoints.value = settings.safePoints;
+    f.switchIntervalMs.value = String(settings.switchIntervalMs);
+    this.showExplanation();
+    this.showGilState();
+  }
+
   settings() {
     return {
       mode: this.fields.mode.value,

@@ -49,7 +49,7 @@ export class Results {
         figure('Lost updates', `${count(report.lost)} (${percent(report.loss_percent)})`, 'lost'),
         figure('Wall time', ms(report.wall_ms), 'wall'),
         figure('Throughput', rate(report.million_per_second), 'throughput'),
-        figure('Speedup vs 1 thread', speedup === null ? 'run 1 thread first to see it' : ratio(speedup), 'speedup', speedup === null ? 'hint' : '')),
+        figure('Speedup vs 1 thread', speedup === null ? 'needs a 1-thread run' : ratio(speedup), 'speedup', speedup === null ? 'hint' : '')),
       h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
         report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
           (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
