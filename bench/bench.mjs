@@ -7,47 +7,21 @@
 // emulated GIL costs at 1 thread.
 //
 //   node bench/bench.mjs [--total N] [--reps R] [--smoke] [--out FILE]
-import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { ROOT, launchBrowser, openPage, startServer, waitForEngine } from '../tests/browser/harness.mjs';
+import { browserRun, machine, median, native, parseArgs } from './sides.mjs';
 
-const run = promisify(execFile);
 const args = parseArgs(process.argv.slice(2));
+if (args.matrix) {
+  await import('./matrix.mjs');
+  process.exit(0);
+}
 const SMOKE = args.smoke;
 const TOTAL = Number(args.total ?? (SMOKE ? 100_000 : 20_000_000));
 const REPS = Number(args.reps ?? (SMOKE ? 1 : 5));
 const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
-const CLI = `${ROOT}target/release/gil-playground`;
-
-function parseArgs(list) {
-  const out = {};
-  for (let i = 0; i < list.length; i++) {
-    const key = list[i].replace(/^--/, '');
-    if (key === 'smoke') out.smoke = true;
-    else out[key] = list[++i];
-  }
-  return out;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
-async function native(settings) {
-  const flags = ['run', '--json', '--mode', settings.mode, '--threads', String(settings.threads),
-    '--total', String(settings.total)];
-  if (settings.gil) flags.push('--gil', 'on', '--safe-points', settings.safePoints ?? '3.10');
-  if (settings.layout) flags.push('--layout', settings.layout);
-  const { stdout } = await run(CLI, flags);
-  return JSON.parse(stdout);
-}
-
-const browserRun = (page, settings) => page.evaluate((s) => window.gilPlayground.engine.run(s), settings);
 
 /** Opens a fresh page (cold cache) and times navigation to the first result of a small run. */
 async function coldLoad(browser, url) {
@@ -153,7 +127,7 @@ async function main() {
     const wasm = await readFile(`${ROOT}www/pkg/gil_playground_bg.wasm`);
     const result = {
       date: new Date().toISOString(),
-      machine: { cpu: os.cpus()[0]?.model, logical_cores: os.availableParallelism(), memory_gib: Math.round(os.totalmem() / 2 ** 30), platform: `${os.type()} ${os.release()}` },
+      machine: machine(),
       browser: env,
       total: TOTAL,
       repetitions: REPS,

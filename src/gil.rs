@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::timeline::{Mark, Recorder, State, ThreadTimeline};
-use crate::workload::{Interpreter, Mode, Step};
+use crate::workload::{Check, Interpreter, Mode, Step};
 
 /// Which CPython versions' safe points to model.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -236,8 +236,32 @@ pub(crate) struct GilThread<'a, P: Profile> {
     weights: Vec<(Step, u32)>,
     weight_total: u32,
     rng: u64,
+    /// Whether the workload takes the user's lock (so a switch inside `with` holds it).
+    locks: bool,
+    /// Whether the thread holds the user's lock while it waits (recorded in its events).
     holding_lock: bool,
     _profile: std::marker::PhantomData<P>,
+}
+
+/// The GIL's check after a step: is it a safe point, and is a drop request pending?
+pub(crate) struct GilCheck<'a, P> {
+    drop_request: &'a AtomicBool,
+    _profile: std::marker::PhantomData<P>,
+}
+
+// Derived Clone/Copy would demand P: Copy.
+impl<P> Clone for GilCheck<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for GilCheck<'_, P> {}
+
+impl<P: Profile> Check for GilCheck<'_, P> {
+    #[inline(always)]
+    fn fires(self, step: Step) -> bool {
+        P::is_safe_point(step) && self.drop_request.load(Ordering::Relaxed)
+    }
 }
 
 impl<'a, P: Profile> GilThread<'a, P> {
@@ -254,6 +278,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
             weights,
             weight_total,
             rng: (me as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ clock.now_ns(),
+            locks: mode.steps().contains(&Step::LockAcquire),
             holding_lock: false,
             _profile: std::marker::PhantomData,
         }
@@ -340,8 +365,12 @@ impl<'a, P: Profile> GilThread<'a, P> {
         };
         if target == step {
             self.serve_at = None;
+            // Inside `with lock:` (after taking it, before `__exit__`) the lock stays held.
+            self.holding_lock = self.locks
+                && matches!(step, Step::LockAcquire | Step::Read | Step::Add | Step::Write);
             self.release(Release::Requested);
             self.take();
+            self.holding_lock = false;
         }
     }
 
@@ -383,16 +412,16 @@ impl<'a, P: Profile> GilThread<'a, P> {
 }
 
 impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
+    type Check = GilCheck<'a, P>;
+
+    #[inline(always)]
+    fn check(&self) -> GilCheck<'a, P> {
+        GilCheck { drop_request: self.drop_request, _profile: std::marker::PhantomData }
+    }
+
     #[inline(always)]
     fn after(&mut self, step: Step) {
-        match step {
-            Step::LockAcquire => self.holding_lock = true,
-            Step::LockRelease => self.holding_lock = false,
-            _ => {}
-        }
-        if P::is_safe_point(step) && self.drop_request.load(Ordering::Relaxed) {
-            self.serve(step);
-        }
+        self.serve(step);
     }
 
     const WATCHES_WRITES: bool = true;

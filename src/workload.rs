@@ -173,7 +173,15 @@ pub enum Step {
 /// What happens between the steps of one increment. Free threads do nothing there (every call
 /// inlines away); the emulated GIL checks for a drop request at its safe points.
 pub trait Interpreter<'c> {
-    /// Called after each step.
+    /// What the hot loop tests after each step: a small copy taken once per loop, so that it
+    /// lives in a register (a field read through `&mut self` would be reloaded after every
+    /// sequentially consistent store).
+    type Check: Check;
+
+    /// The check for the coming loop.
+    fn check(&self) -> Self::Check;
+
+    /// Called after a step whose check fired.
     fn after(&mut self, step: Step);
 
     /// Whether [`Interpreter::wrote`] wants the value each write replaced. The write then
@@ -197,6 +205,31 @@ pub trait Interpreter<'c> {
     fn recorder(&mut self) -> &mut Recorder<'c>;
 }
 
+/// The test an [`Interpreter`] wants after each step.
+pub trait Check: Copy {
+    /// Whether [`Interpreter::after`] must run after `step`.
+    fn fires(self, step: Step) -> bool;
+}
+
+/// Nothing to check: free threads run their loop undisturbed.
+#[derive(Clone, Copy)]
+pub struct Never;
+
+impl Check for Never {
+    #[inline(always)]
+    fn fires(self, _step: Step) -> bool {
+        false
+    }
+}
+
+/// Runs `interp.after(step)` if its check fires: the one line each step of a kernel costs.
+#[inline(always)]
+fn step<'c, I: Interpreter<'c>>(interp: &mut I, check: I::Check, step: Step) {
+    if check.fires(step) {
+        interp.after(step);
+    }
+}
+
 /// Threads with no GIL: the free-threaded world. Only lock waits are counted, and only where a
 /// thread could not take the lock at once.
 pub struct FreeThreads<'c> {
@@ -217,6 +250,13 @@ impl<'c> FreeThreads<'c> {
 }
 
 impl<'c> Interpreter<'c> for FreeThreads<'c> {
+    type Check = Never;
+
+    #[inline(always)]
+    fn check(&self) -> Never {
+        Never
+    }
+
     #[inline(always)]
     fn after(&mut self, _step: Step) {}
 
@@ -387,11 +427,12 @@ impl Counters {
             Mode::Racy => load_store::<O, I>(&self.shared, n, interp),
             Mode::Private => load_store::<O, I>(self.private.cell(thread), n, interp),
             Mode::Atomic => {
+                let check = interp.check();
                 for _ in 0..n {
-                    interp.after(Step::Loop);
+                    step(interp, check, Step::Loop);
                     self.shared.fetch_add(1, O::RMW);
-                    interp.after(Step::Write);
-                    interp.after(Step::Jump);
+                    step(interp, check, Step::Write);
+                    step(interp, check, Step::Jump);
                 }
             }
             Mode::PyMutex => locked::<I, _>(&*self.pylocked, thread, n, interp, clock),
@@ -410,23 +451,24 @@ fn locked<'c, I: Interpreter<'c>, L: UserLock>(
     clock: &'c dyn Clock,
 ) {
     let mut owner_changes = 0;
+    let check = interp.check();
     for _ in 0..n {
-        interp.after(Step::Loop);
+        step(interp, check, Step::Loop);
         let mut guard = interp.blocking(|| lock.try_lock(clock), |rec| lock.lock(rec, clock));
-        interp.after(Step::LockAcquire);
+        step(interp, check, Step::LockAcquire);
         if guard.last_owner != thread {
             guard.last_owner = thread;
             owner_changes += 1;
         }
         let read = guard.value;
-        interp.after(Step::Read);
+        step(interp, check, Step::Read);
         let value = read + 1;
-        interp.after(Step::Add);
+        step(interp, check, Step::Add);
         guard.value = value;
-        interp.after(Step::Write);
+        step(interp, check, Step::Write);
         drop(guard);
-        interp.after(Step::LockRelease);
-        interp.after(Step::Jump);
+        step(interp, check, Step::LockRelease);
+        step(interp, check, Step::Jump);
     }
     interp.recorder().counts().lock_owner_changes += owner_changes;
 }
@@ -434,20 +476,21 @@ fn locked<'c, I: Interpreter<'c>, L: UserLock>(
 /// `counter["value"] += 1` as a separate atomic load and atomic store.
 #[inline(always)]
 fn load_store<'c, O: Order, I: Interpreter<'c>>(cell: &AtomicU64, n: u64, interp: &mut I) {
+    let check = interp.check();
     for _ in 0..n {
-        interp.after(Step::Loop);
+        step(interp, check, Step::Loop);
         let read = cell.load(O::LOAD);
-        interp.after(Step::Read);
+        step(interp, check, Step::Read);
         let value = read + 1;
-        interp.after(Step::Add);
+        step(interp, check, Step::Add);
         if I::WATCHES_WRITES {
             let replaced = cell.swap(value, O::STORE);
             interp.wrote(replaced, read);
         } else {
             cell.store(value, O::STORE);
         }
-        interp.after(Step::Write);
-        interp.after(Step::Jump);
+        step(interp, check, Step::Write);
+        step(interp, check, Step::Jump);
     }
 }
 
@@ -482,7 +525,20 @@ mod tests {
 
     /// Records the steps, to check each mode walks the bytecode in order.
     struct Trace<'c>(Vec<Step>, FreeThreads<'c>);
+    /// Fires after every step.
+    #[derive(Clone, Copy)]
+    struct Always;
+    impl Check for Always {
+        fn fires(self, _step: Step) -> bool {
+            true
+        }
+    }
+
     impl<'c> Interpreter<'c> for Trace<'c> {
+        type Check = Always;
+        fn check(&self) -> Always {
+            Always
+        }
         fn after(&mut self, step: Step) {
             self.0.push(step);
         }
