@@ -9,6 +9,15 @@ import { MSG } from './protocol.js';
 /** The wasm package's exports, once loaded. */
 let wasm = null;
 
+// Start loading the build at once (the page names it in this script's URL), before the page's
+// init message arrives.
+const flavorInUrl = new URL(import.meta.url).searchParams.get('flavor');
+const loading = { threads: null, single: null };
+const load = (flavor) => (loading[flavor] ??= flavor === 'single'
+  ? import('../pkg-single/gil_playground.js')
+  : import('../pkg/gil_playground.js'));
+if (flavorInUrl === 'threads' || flavorInUrl === 'single') load(flavorInUrl);
+
 const POLL_MS = 4; // result latency only: every time is measured inside the threads
 const PROGRESS_MS = 100;
 const WATCH_AFTER_DEBUG_PANIC_MS = 10_000;
@@ -100,9 +109,7 @@ async function warmUp() {
 
 async function start({ poolSize, flavor }) {
   try {
-    wasm = flavor === 'single'
-      ? await import('../pkg-single/gil_playground.js')
-      : await import('../pkg/gil_playground.js');
+    wasm = await load(flavor === 'single' ? 'single' : 'threads');
     await wasm.default();
     wasm.setup();
     if (wasm.initThreadPool) await wasm.initThreadPool(poolSize);

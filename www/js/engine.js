@@ -41,7 +41,10 @@ export class Engine {
   start() {
     this.stop();
     this.broken = null;
-    const worker = new Worker(new URL('./engine-host.js', import.meta.url), { type: 'module' });
+    // The flavour travels in the URL too, so the worker starts loading its build at once.
+    const script = new URL('./engine-host.js', import.meta.url);
+    script.searchParams.set('flavor', this.flavor);
+    const worker = new Worker(script, { type: 'module' });
     this.worker = worker;
     const ready = new Promise((resolve, reject) => {
       const timer = setTimeout(

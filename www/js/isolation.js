@@ -14,8 +14,6 @@ const READY_TIMEOUT_MS = 10_000;
 export async function ensureIsolation(env, page) {
   if (env.isolated && env.sharedMemory) {
     if (page['coi-retry']) dropRetryMark();
-    // Still install the worker, in the background: it keeps the files for offline use.
-    registerWorker(env);
     return { status: 'isolated' };
   }
   const worker = await registerWorker(env);
@@ -34,6 +32,16 @@ export async function ensureIsolation(env, page) {
   url.searchParams.set('coi-retry', '1');
   location.replace(url.href);
   return { status: 'reloading' };
+}
+
+/**
+ * Installs the worker for offline use where the page is isolated already (it was, or will
+ * be, needed for isolation elsewhere). Call it once the page is ready: installing saves every
+ * file of the build, which would otherwise compete with the page's own first load.
+ */
+export function keepForOffline(env) {
+  const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
+  idle(() => registerWorker(env));
 }
 
 async function registerWorker(env) {

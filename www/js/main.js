@@ -1,7 +1,7 @@
 // Runs on the page: wires the environment check, the engine (host worker), the URL state and
 // the views. Nothing here blocks: every run happens in the host worker's threads.
 import { detectEnvironment, poolSizeFor } from './env.js';
-import { ensureIsolation, explain } from './isolation.js';
+import { ensureIsolation, explain, keepForOffline } from './isolation.js';
 import { Engine } from './engine.js';
 import { readUrl, urlFor, checkSettings } from './state.js';
 import { startEmbedApi } from './embed-api.js';
@@ -86,6 +86,7 @@ if (!engine) {
   engine.onFatal = engineDied;
   awaitEngine(engineReady).then(() => {
     if (page.autorun && document.body.dataset.engine === 'ready') controls.form.requestSubmit();
+    if (threaded) keepForOffline(env);
   });
 }
 
@@ -114,6 +115,7 @@ async function awaitEngine(starting) {
   else notice.clear();
   controls.setEnabled(true);
   document.body.dataset.engine = 'ready';
+  document.body.dataset.readyAt = String(performance.now());
   api.ready(controls.settings(), poolSize);
 }
 
