@@ -3,7 +3,7 @@
 // printed like the seed's run.sh output. For comparing shapes with the seed's tables and with
 // real CPython (bench/seed.py); it prints figures and asserts nothing.
 //
-//   node bench/bench.mjs --matrix [--total N] [--threads N]
+//   node bench/bench.mjs --matrix [--total N] [--threads N] [--reps R]
 import { mkdir, writeFile } from 'node:fs/promises';
 import { ROOT, launchBrowser, openPage, startServer, waitForEngine } from '../tests/browser/harness.mjs';
 import { SCRIPTS } from '../www/js/ui/matrix.js';
@@ -12,6 +12,7 @@ import { browserRun, machine, native, parseArgs } from './sides.mjs';
 const args = parseArgs(process.argv.slice(2));
 const TOTAL = Number(args.total ?? 20_000_000);
 const THREADS = Number(args.threads ?? 2);
+const REPS = Number(args.reps ?? 3);
 const WORLDS = [
   { label: 'GIL on, 3.10+ safe points', gil: true, safePoints: '3.10' },
   { label: 'GIL on, 3.9 safe points', gil: true, safePoints: '3.9' },
@@ -28,13 +29,18 @@ try {
     for (const script of SCRIPTS) {
       const settings = { mode: script.mode, threads: script.threads ?? THREADS, total: TOTAL,
         gil: world.gil, safePoints: world.safePoints ?? '3.10', switchIntervalMs: 5 };
-      const [n, b] = [await native(settings), await browserRun(page, settings)];
+      // The median run of REPS (by time), each side interleaved with the other.
+      const runs = { native: [], browser: [] };
+      for (let i = 0; i < REPS; i++) {
+        runs.native.push(pick(await native(settings)));
+        runs.browser.push(pick(await browserRun(page, settings)));
+      }
       results.push({ world: world.label, script: script.script, settings,
-        native: pick(n), browser: pick(b) });
+        native: middle(runs.native), browser: middle(runs.browser) });
     }
   }
   for (const world of WORLDS) {
-    console.log(`\n### ${world.label} (${THREADS} threads, ${TOTAL.toLocaleString('en-US')} increments)`);
+    console.log(`\n### ${world.label} (${THREADS} threads, ${TOTAL.toLocaleString('en-US')} increments, median of ${REPS})`);
     console.log(`${'script'.padEnd(28)} ${'native s'.padStart(9)} ${'final'.padStart(11)} ${'lost'.padStart(10)}   ${'browser s'.padStart(9)} ${'final'.padStart(11)} ${'lost'.padStart(10)}`);
     for (const r of results.filter((x) => x.world === world.label)) {
       const side = (s) => `${(s.wall_ms / 1000).toFixed(3).padStart(9)} ${String(s.final).padStart(11)} ${String(s.lost).padStart(10)}`;
@@ -48,6 +54,10 @@ try {
 } finally {
   await browser.close();
   server.close();
+}
+
+function middle(runs) {
+  return [...runs].sort((a, b) => a.wall_ms - b.wall_ms)[runs.length >> 1];
 }
 
 function pick(report) {

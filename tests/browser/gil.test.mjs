@@ -2,7 +2,7 @@
 // the results, the timeline draws every thread, and the seed matrix yields its eight runs.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
+import { ROOT, forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
 
 const TOTAL = 2_000_000;
 let server;
@@ -137,5 +137,15 @@ describe('the emulated GIL on the page', () => {
 
   it('logged no console errors', () => {
     assert.deepEqual(problems, []);
+  });
+
+  it('takes the README\'s screenshot: 3.9 safe points losing updates under the GIL', async () => {
+    const { page: fresh, context } = await openPage(browser,
+      `${server.url}?mode=racy&threads=2&total=20000000&gil=1&safe=3.9`, { viewport: { width: 1200, height: 1500 } });
+    await waitForEngine(fresh);
+    const { report } = await runFromForm(fresh, {});
+    assert.equal(report.gil.safe_points, '3.9');
+    await fresh.screenshot({ path: `${ROOT}docs/screenshot.png` });
+    await context.close();
   });
 });

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ROOT, forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine,
+  forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine,
 } from './harness.mjs';
 
 const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
@@ -117,7 +117,6 @@ describe('the playground page', () => {
     const entry = await page.evaluate(() => window.gilPlayground.history.entries[0]);
     // A main thread blocked by the run would paint about once; this one keeps animating.
     assert.ok(seen.count >= 10, `only ${seen.count} frames in ${seen.ms} ms of a ${entry.report.wall_ms} ms run`);
-    await page.screenshot({ path: `${ROOT}docs/screenshot.png`, fullPage: true });
   });
 
   it('stops a long run by restarting the engine', async () => {
