@@ -214,11 +214,6 @@ impl Gil {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// How many times the GIL changed hands (the first acquisition included).
-    pub(crate) fn switch_number(&self) -> u64 {
-        self.lock_state().switch_number
-    }
-
     pub(crate) fn safe_points(&self) -> SafePoints {
         self.settings.safe_points
     }
@@ -307,8 +302,9 @@ impl<'a, P: Profile> GilThread<'a, P> {
             }
         }
         state.locked = true;
-        let handoff = state.last_holder != Some(self.me);
-        if handoff {
+        // The run's first acquisition starts the count; only later ones hand the GIL over.
+        let handoff = state.last_holder.is_some_and(|holder| holder != self.me);
+        if state.last_holder != Some(self.me) {
             state.last_holder = Some(self.me);
             state.switch_number += 1;
         }
@@ -496,8 +492,8 @@ mod tests {
             for (mode, total) in [(Mode::Racy, 8_000_000), (Mode::PyMutex, 300_000)] {
                 let report = gil_run(mode, threads, total, fast(SafePoints::Py39));
                 let holds = holds(&report);
-                assert_eq!(holds.len() as u64, report.summary.gil_acquisitions);
-                assert!(report.summary.handoffs >= 1, "{threads} threads never switched");
+                assert_eq!(holds.len() as u64, report.summary.counts.gil_acquisitions);
+                assert!(report.summary.counts.handoffs >= 1, "{threads} threads never switched");
                 // Ordered by the GIL's switch number, each hold ends before the next begins.
                 for pair in holds.windows(2) {
                     let (earlier, later) = (pair[0], pair[1]);
@@ -520,7 +516,7 @@ mod tests {
             for threads in [2, 3, 4] {
                 let report = gil_run(Mode::Racy, threads, 300_001, fast(SafePoints::Py310));
                 assert_eq!(report.final_count, 300_001, "round {round}, {threads} threads");
-                assert_eq!(report.summary.stale_writes, 0);
+                assert_eq!(report.summary.counts.stale_writes, 0);
             }
         }
     }
@@ -533,10 +529,10 @@ mod tests {
         let mut gil = fast(SafePoints::Py39);
         gil.forced_serve_point = Some(Step::Read);
         let report = gil_run(Mode::Racy, 2, 16_000_000, gil);
-        assert!(report.summary.handoffs >= 2, "{:?}", report.summary);
+        assert!(report.summary.counts.handoffs >= 2, "{:?}", report.summary);
         assert!(report.lost > 0);
-        assert!(report.summary.stale_writes > 0);
-        assert_eq!(report.summary.overwritten, report.lost as i64);
+        assert!(report.summary.counts.stale_writes > 0);
+        assert_eq!(report.summary.counts.overwritten, report.lost as i64);
     }
 
     #[test]
@@ -544,7 +540,11 @@ mod tests {
         for threads in [2, 4] {
             for _ in 0..5 {
                 let report = gil_run(Mode::Racy, threads, 1_000_000, fast(SafePoints::Py39));
-                assert_eq!(report.summary.overwritten, report.lost as i64, "{:?}", report.summary);
+                assert_eq!(
+                    report.summary.counts.overwritten, report.lost as i64,
+                    "{:?}",
+                    report.summary
+                );
                 let marked: i64 = report
                     .timeline
                     .iter()
@@ -641,8 +641,8 @@ mod tests {
     fn one_thread_takes_the_gil_once_and_never_waits() {
         let report = gil_run(Mode::Racy, 1, 100_000, GilSettings::default());
         assert_eq!(report.final_count, 100_000);
-        assert_eq!(report.summary.gil_acquisitions, 1);
-        assert_eq!((report.summary.handoffs, report.summary.drop_requests), (0, 0));
+        assert_eq!(report.summary.counts.gil_acquisitions, 1);
+        assert_eq!((report.summary.counts.handoffs, report.summary.counts.drop_requests), (0, 0));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::config::RunConfig;
 use crate::gil::GilSettings;
-use crate::timeline::{StateTimes, ThreadTimeline};
+use crate::timeline::{Counts, StateTimes, ThreadTimeline};
 use crate::workload::{Layout, MemoryOrder, Mode};
 
 /// One thread's own measurements.
@@ -73,54 +73,27 @@ pub struct RunReport {
 /// What the threads did, summed over all of them (exact even when logs were cut short).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
-    /// Times the GIL changed hands between threads.
-    pub handoffs: u64,
-    /// Drop requests raised by waiting threads.
-    pub drop_requests: u64,
-    /// Times a thread took the GIL.
-    pub gil_acquisitions: u64,
+    /// Handoffs, drop requests, stale writes, lock behaviour: every thread's counts added up
+    /// (in JSON, its fields sit beside the others).
+    #[serde(flatten)]
+    pub counts: Counts,
     /// Mean time the GIL was held once taken, in milliseconds.
     pub mean_gil_hold_ms: f64,
     /// Time spent in each state, summed over threads, in nanoseconds.
     pub state_ns: StateTimes,
-    /// Writes of a value read before a switch (3.9 safe points).
-    pub stale_writes: u64,
-    /// Updates those writes overwrote, signed; equals `lost` under the GIL.
-    pub overwritten: i64,
-    /// Times a thread could not take the user's lock at once.
-    pub lock_waits: u64,
-    /// Times a thread parked in the PyMutex-like lock.
-    pub parks: u64,
-    /// Times that lock was handed to a waiter directly.
-    pub lock_handoffs: u64,
-    /// Times the user's lock was taken by a different thread than before.
-    pub lock_owner_changes: u64,
     /// Events left out of the logs because they were full.
     pub events_dropped: u64,
 }
 
 impl Summary {
-    fn new(timeline: &[ThreadTimeline], switch_number: u64) -> Self {
-        let sum = |f: fn(&ThreadTimeline) -> u64| timeline.iter().map(f).sum::<u64>();
+    fn new(timeline: &[ThreadTimeline]) -> Self {
+        let counts = Counts::sum(timeline.iter().map(|t| &t.counts));
         let state_ns = StateTimes::sum(timeline.iter().map(|t| &t.state_ns));
-        let gil_acquisitions = sum(|t| t.counts.gil_acquisitions);
         Summary {
-            handoffs: switch_number.saturating_sub(1),
-            drop_requests: sum(|t| t.counts.drop_requests),
-            gil_acquisitions,
-            mean_gil_hold_ms: if gil_acquisitions == 0 {
-                0.0
-            } else {
-                ms(state_ns.holding_gil) / gil_acquisitions as f64
-            },
+            mean_gil_hold_ms: ms(state_ns.holding_gil) / counts.gil_acquisitions.max(1) as f64,
+            counts,
             state_ns,
-            stale_writes: sum(|t| t.counts.stale_writes),
-            overwritten: timeline.iter().map(|t| t.counts.overwritten).sum(),
-            lock_waits: sum(|t| t.counts.lock_waits),
-            parks: sum(|t| t.counts.parks),
-            lock_handoffs: sum(|t| t.counts.lock_handoffs),
-            lock_owner_changes: sum(|t| t.counts.lock_owner_changes),
-            events_dropped: sum(|t| t.dropped),
+            events_dropped: timeline.iter().map(|t| t.dropped).sum(),
         }
     }
 }
@@ -130,14 +103,12 @@ fn ms(ns: u64) -> f64 {
 }
 
 impl RunReport {
-    /// Builds the report from the final count, every thread's sample and log, and the GIL's
-    /// final switch number (0 without a GIL).
+    /// Builds the report from the final count and every thread's sample and log.
     pub fn new(
         config: &RunConfig,
         final_count: u64,
         samples: &[ThreadSample],
         mut timeline: Vec<ThreadTimeline>,
-        switch_number: u64,
     ) -> Self {
         let first = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
         let last = samples.iter().map(|s| s.end_ns).max().unwrap_or(first);
@@ -174,7 +145,7 @@ impl RunReport {
             distinct_threads,
             clock_start_ms: ms(first),
             gil: config.gil.clone(),
-            summary: Summary::new(&timeline, switch_number),
+            summary: Summary::new(&timeline),
             timeline,
         }
     }
@@ -191,7 +162,7 @@ mod tests {
             ThreadSample { start_ns: 1_000_000, end_ns: 3_000_000, increments: 500, identity: 7 },
             ThreadSample { start_ns: 1_500_000, end_ns: 5_000_000, increments: 500, identity: 9 },
         ];
-        let report = RunReport::new(&config, 750, &samples, Vec::new(), 0);
+        let report = RunReport::new(&config, 750, &samples, Vec::new());
         assert_eq!(report.lost, 250);
         assert_eq!(report.loss_percent, 25.0);
         assert_eq!(report.wall_ms, 4.0);

@@ -69,8 +69,7 @@ impl Run {
             .iter()
             .map(|s| s.get().expect("every thread of the run records a sample").clone())
             .unzip();
-        let switch_number = self.gil.as_ref().map_or(0, Gil::switch_number);
-        RunReport::new(&self.config, self.counters.total(clock), &samples, timeline, switch_number)
+        RunReport::new(&self.config, self.counters.total(clock), &samples, timeline)
     }
 
     fn thread(&self, index: usize, clock: &dyn Clock) {

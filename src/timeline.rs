@@ -139,12 +139,13 @@ impl StateTimes {
     }
 }
 
-/// Exact counts of one thread (kept even when its event log is full).
+/// Exact counts of one thread, or summed over a run's threads (kept even when an event log
+/// is full).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     /// Times it took the GIL.
     pub gil_acquisitions: u64,
-    /// Times it took the GIL from another thread.
+    /// Times it took the GIL over from another thread.
     pub handoffs: u64,
     /// Drop requests it raised.
     pub drop_requests: u64,
@@ -160,6 +161,23 @@ pub struct Counts {
     pub lock_handoffs: u64,
     /// Times it took the user's lock after another thread had held it.
     pub lock_owner_changes: u64,
+}
+
+impl Counts {
+    /// The counts of several threads added up.
+    pub fn sum<'a>(all: impl IntoIterator<Item = &'a Counts>) -> Counts {
+        all.into_iter().fold(Counts::default(), |a, c| Counts {
+            gil_acquisitions: a.gil_acquisitions + c.gil_acquisitions,
+            handoffs: a.handoffs + c.handoffs,
+            drop_requests: a.drop_requests + c.drop_requests,
+            stale_writes: a.stale_writes + c.stale_writes,
+            overwritten: a.overwritten + c.overwritten,
+            lock_waits: a.lock_waits + c.lock_waits,
+            parks: a.parks + c.parks,
+            lock_handoffs: a.lock_handoffs + c.lock_handoffs,
+            lock_owner_changes: a.lock_owner_changes + c.lock_owner_changes,
+        })
+    }
 }
 
 /// One thread's log, as reported.

@@ -119,10 +119,10 @@ fn text(r: &RunReport) -> String {
              {} handoffs, {} drop requests, mean hold {:.2} ms, {} stale writes\n",
             g.safe_points.name(),
             g.switch_interval_ms,
-            group(s.handoffs),
-            group(s.drop_requests),
+            group(s.counts.handoffs),
+            group(s.counts.drop_requests),
             s.mean_gil_hold_ms,
-            group(s.stale_writes),
+            group(s.counts.stale_writes),
         ),
     };
     let layout = if r.mode == Mode::Private {
@@ -133,10 +133,10 @@ fn text(r: &RunReport) -> String {
     let lock = if r.mode.steps().contains(&gil_playground::workload::Step::LockAcquire) {
         format!(
             "lock        {} owner changes, {} contended, {} parks, {} direct handoffs\n",
-            group(s.lock_owner_changes),
-            group(s.lock_waits),
-            group(s.parks),
-            group(s.lock_handoffs)
+            group(s.counts.lock_owner_changes),
+            group(s.counts.lock_waits),
+            group(s.counts.parks),
+            group(s.counts.lock_handoffs)
         )
     } else {
         String::new()

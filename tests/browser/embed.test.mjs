@@ -4,20 +4,13 @@
 // that is not allowed, or that do not fit the schema, are ignored.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROOT, launchBrowser, openPage, otherOrigin, startServer, waitForEngine } from './harness.mjs';
+import { ROOT, openPage, startServer, waitForEngine, otherOrigin } from './harness.mjs';
+import { useServerAndBrowser } from './session.mjs';
 
 let server;
 let browser;
+useServerAndBrowser((s) => ({ server, browser } = s));
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 const slide = { viewport: { width: 960, height: 540 } };
 

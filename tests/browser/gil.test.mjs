@@ -1,27 +1,17 @@
 // The emulated GIL on the page, in real headless Chromium: its settings reach the runs and
 // the results, the timeline draws every thread, and the seed matrix yields its eight runs.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROOT, forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
+import { ROOT, openPage, runFromForm, waitForEngine } from './harness.mjs';
+import { usePlayground } from './session.mjs';
 
 const TOTAL = 2_000_000;
 let server;
 let browser;
 let page;
 let problems;
+usePlayground((s) => ({ server, browser, page, problems } = s), { total: TOTAL });
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  ({ page, problems } = await openPage(browser, server.url));
-  await waitForEngine(page);
-  await forceOption(page, 'total', TOTAL);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 async function setGil(on, safePoints = '3.10', intervalMs = '5') {
   await page.setChecked('#gil', on);

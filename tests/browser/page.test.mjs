@@ -1,10 +1,9 @@
 // The playground page in real headless Chromium: isolation, every mode at 1, 2 and 4 threads,
 // refused settings, a responsive main thread, panics reaching the page, Stop.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine,
-} from './harness.mjs';
+import { forceOption, runFromForm, waitForEngine } from './harness.mjs';
+import { usePlayground } from './session.mjs';
 
 const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
 const TOTAL = 2_000_000; // not a preset: each test adds it to the form with forceOption
@@ -12,19 +11,8 @@ let server;
 let browser;
 let page;
 let problems;
+usePlayground((s) => ({ server, browser, page, problems } = s), { total: TOTAL });
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  ({ page, problems } = await openPage(browser, server.url));
-  await waitForEngine(page);
-  await forceOption(page, 'total', TOTAL);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 describe('the playground page', () => {
   it('is cross-origin isolated and offers the whole pool', async () => {

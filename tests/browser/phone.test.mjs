@@ -1,22 +1,15 @@
 // Phones, in real headless Chromium at 390x844 and 360x740 with touch: no horizontal
 // scrolling, the Run button within a thumb's reach, results readable. The screenshots go
 // to docs/screenshots/ (the README shows them).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROOT, launchBrowser, openPage, startServer, waitForEngine } from './harness.mjs';
+import { ROOT, openPage, waitForEngine } from './harness.mjs';
+import { useServerAndBrowser } from './session.mjs';
 
 let server;
 let browser;
+useServerAndBrowser((s) => ({ server, browser } = s));
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 for (const [width, height] of [[390, 844], [360, 740]]) {
   describe(`a ${width}x${height} phone`, () => {

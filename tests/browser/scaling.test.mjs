@@ -1,29 +1,19 @@
 // The thread-scaling sweep, the packed/padded toggle and the exports, in real headless
 // Chromium: one point per thread count with finals that fit the mode, a layout that reaches
 // the report, and CSV/JSON/PNG files that parse and hold every run.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { forceOption, launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
+import { runFromForm } from './harness.mjs';
+import { usePlayground } from './session.mjs';
 
 const TOTAL = 1_000_000;
 let server;
 let browser;
 let page;
 let problems;
+usePlayground((s) => ({ server, browser, page, problems } = s), { total: TOTAL, contextOptions: { acceptDownloads: true } });
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-  ({ page, problems } = await openPage(browser, server.url, { acceptDownloads: true }));
-  await waitForEngine(page);
-  await forceOption(page, 'total', TOTAL);
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 /** Clicks `selector` and returns the downloaded file's name and text. */
 async function downloadFrom(selector) {

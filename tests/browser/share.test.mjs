@@ -1,23 +1,16 @@
 // Shareable state in real headless Chromium: every setting survives a round trip through the
 // URL, out-of-range values are clamped with a notice, hostile parameters execute nothing and
 // leave the page working, the copy-link button and the QR code both carry the current URL.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import jsQR from 'jsqr';
-import { launchBrowser, openPage, runFromForm, startServer, waitForEngine } from './harness.mjs';
+import { openPage, runFromForm, waitForEngine } from './harness.mjs';
+import { useServerAndBrowser } from './session.mjs';
 
 let server;
 let browser;
+useServerAndBrowser((s) => ({ server, browser } = s));
 
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
 
 /** The form's settings as the page reads them. */
 const formSettings = (page) => page.evaluate(() => {
