@@ -45,6 +45,33 @@ describe('a static host that sends no headers', () => {
     await context.close();
   });
 
+  it('says so when service workers are refused (as in some private windows), and runs at 1 thread', async () => {
+    const { page, context } = await openPage(browser, `${server.url}project/`, { serviceWorkers: 'block' });
+    await waitForEngine(page);
+    assert.equal(await page.evaluate(() => window.gilPlayground.threaded), false);
+    assert.match(await page.textContent('#notice'), /service worker that would add them could not run here/);
+    const report = await engineRun(page, { mode: 'atomic', threads: 1, total: 100_000 });
+    assert.equal(report.final, 100_000);
+    await context.close();
+  });
+
+  it('says so when a load bypasses the installed worker (hard reload), without looping', async () => {
+    const { page, context } = await openPage(browser, `${server.url}project/`);
+    await waitForEngine(page);
+    await waitForWorker(page);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setBypassServiceWorker', { bypass: true });
+    const loads = [];
+    page.on('load', () => loads.push(page.url()));
+    await page.reload();
+    await waitForEngine(page);
+    assert.ok(loads.length <= 2, `reloaded ${loads.length} times`);
+    assert.match(await page.textContent('#notice'), /bypassed it.*Reload normally/s);
+    assert.equal(await page.evaluate(() => window.gilPlayground.threaded), false);
+    await context.close();
+  });
+
   it('works offline after the first visit, with the server gone', async () => {
     const offline = await startServer(['--no-isolation-headers'], { root: `${ROOT}dist` });
     const { page, context } = await openPage(browser, offline.url);

@@ -114,6 +114,7 @@ async function awaitEngine(starting) {
   if (standing) notice.show(standing);
   else notice.clear();
   controls.setEnabled(true);
+  python.setSteps(engine.info.steps, controls.settings());
   document.body.dataset.engine = 'ready';
   document.body.dataset.readyAt = String(performance.now());
   api.ready(controls.settings(), poolSize);

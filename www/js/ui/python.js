@@ -76,9 +76,25 @@ export class PythonPanel {
     this.code = root.querySelector('[data-role=python-code]');
     this.title = root.querySelector('[data-role=bytecode-title]');
     this.list = root.querySelector('[data-role=bytecode]');
+    this.weights = root.querySelector('[data-role=serve-weights]');
+    this.steps = null;
+  }
+
+  /** The engine's steps and serve weights per mode (shown with the bytecode once known). */
+  setSteps(steps, settings) {
+    this.steps = steps;
+    this.show(settings);
   }
 
   show({ mode, safePoints }) {
+    const entry = this.steps?.find((s) => s.mode === mode);
+    const weights = entry?.[safePoints === '3.9' ? 'weights_39' : 'weights_310'] ?? [];
+    const sum = weights.reduce((n, [, w]) => n + w, 0);
+    this.weights.textContent = weights.length
+      ? `Where the emulated GIL serves a drop request in this mode (chance ∝ CPython 3.9's measured `
+        + `cost of the steps since the previous safe point): ${weights.map(([step, w]) =>
+          `after ${step} ${Math.round((100 * w) / sum)}%`).join(', ')}.`
+      : '';
     this.code.textContent = PYTHON[mode] ?? '# (no Python equivalent recorded for this mode)';
     const version = BYTECODE[safePoints] ?? BYTECODE['3.10'];
     this.title.textContent = `${version.title}. ▶ marks a safe point, where the GIL may switch `
