@@ -6,7 +6,7 @@ import { detectEnvironment } from './env.js';
 import { ensureIsolation } from './isolation.js';
 
 const params = new URLSearchParams(location.search);
-await ensureIsolation(detectEnvironment(), { 'coi-retry': params.has('coi-retry') });
+await ensureIsolation(detectEnvironment());
 
 const slides = [...document.querySelectorAll('.slide')];
 const frame = document.getElementById('playground');

@@ -11,9 +11,10 @@ const READY_TIMEOUT_MS = 10_000;
  * @returns {Promise<{ status: 'isolated' } | { status: 'reloading' } |
  *   { status: 'unavailable', cause: string }>}
  */
-export async function ensureIsolation(env, page) {
+export async function ensureIsolation(env) {
+  const retried = new URL(location.href).searchParams.has('coi-retry');
   if (env.isolated && env.sharedMemory) {
-    if (page['coi-retry']) dropRetryMark();
+    if (retried) dropRetryMark();
     return { status: 'isolated' };
   }
   const worker = await registerWorker(env);
@@ -22,7 +23,7 @@ export async function ensureIsolation(env, page) {
   if (env.framed) return { status: 'unavailable', cause: 'framed' };
   if (env.isolated && !env.sharedMemory) return { status: 'unavailable', cause: 'no-shared-memory' };
   if (worker.error) return { status: 'unavailable', cause: 'no-service-worker', detail: worker.error };
-  if (page['coi-retry']) {
+  if (retried) {
     dropRetryMark();
     return { status: 'unavailable', cause: 'worker-bypassed' };
   }

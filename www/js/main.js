@@ -18,7 +18,7 @@ import { download, runsToCsv, runsToJson } from './ui/export.js';
 import { h, fill } from './ui/dom.js';
 
 const env = detectEnvironment();
-const isolation = await ensureIsolation(env, readUrl(location.search, { maxThreads: 1 }).page);
+const isolation = await ensureIsolation(env);
 if (isolation.status === 'reloading') {
   document.body.dataset.engine = 'preparing';
   document.getElementById('notice').hidden = false;
