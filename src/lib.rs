@@ -7,38 +7,37 @@
 //! shared memory on web workers), and measures what happens: time, throughput, lost updates.
 //!
 //! ## Module map
-//! The core is platform-free (plain std, covered by `cargo test`):
-//! - [`workload`]: the modes and the increment loop, one match arm per mode.
-//! - [`gil`]: the emulated GIL (switch interval, drop requests, 3.9 vs 3.10 safe points).
-//! - [`pymutex`]: a lock that behaves like CPython 3.13's `PyMutex`.
-//! - [`timeline`]: what each thread did over time, for the page's timeline.
-//! - [`config`]: a run's settings and their validation (the errors users see).
-//! - [`run`]: one run: split the total, spin at a start barrier, count, time inside the threads.
-//! - [`report`]: what a run measured.
-//! - [`team`] and [`clock`]: where threads and time come from, so the core never names a platform.
+//! The core is platform-free (plain std, covered by `cargo test`), in layers that only look down:
+//! - [`error`] and [`choice`]: the typed settings error, and the table macro every setting
+//!   with named choices is written with.
+//! - [`measure`]: the clock trait and the per-thread timelines.
+//! - [`model`]: what is emulated: the workloads ([`model::mode`]), the interpreter between
+//!   their steps ([`model::interp`]), the GIL ([`model::gil`]), CPython's lock
+//!   ([`model::pymutex`]).
+//! - [`settings`]: one schema for a run's settings, checked in one place.
+//! - [`run`]: one run on real threads (team, spinning start barrier, timing) and its report.
+//! - [`info`]: the tables the engine gives the page, the tests and the bench.
 //!
 //! At the edges: `web` (wasm32 only) is the thin wasm-bindgen boundary the page's host worker
 //! calls; the `gil-playground` binary (`src/main.rs`, `src/cli/`) is the native CLI and server.
 //!
 //! ```
-//! use gil_playground::{clock::InstantClock, config::RunConfig, run::run, team::ScopedThreads,
-//!                      workload::Mode};
+//! use gil_playground::{measure::clock::InstantClock, model::mode::Mode, run::run,
+//!                      run::team::ScopedThreads, settings::Settings};
 //!
-//! let report = run(RunConfig::new(Mode::Mutex, 2, 10_000), &ScopedThreads, &InstantClock::new())
-//!     .expect("valid settings");
+//! let settings = Settings { mode: Mode::Mutex, threads: 2, total: 10_000, ..Settings::default() };
+//! let report = run(settings, &ScopedThreads, &InstantClock::new()).expect("valid settings");
 //! assert_eq!(report.final_count, 10_000);
 //! ```
 #![deny(missing_docs)]
 
-pub mod clock;
-pub mod config;
-pub mod gil;
-pub mod pymutex;
-pub mod report;
+pub mod choice;
+pub mod error;
+pub mod info;
+pub mod measure;
+pub mod model;
 pub mod run;
-pub mod team;
-pub mod timeline;
-pub mod workload;
+pub mod settings;
 
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]

@@ -14,5 +14,6 @@ fn main() -> ExitCode {
     match cli::Cli::parse().command {
         cli::Command::Run(args) => cli::run::main(args),
         cli::Command::Serve(args) => cli::serve::main(args),
+        cli::Command::Info(args) => cli::info::main(args),
     }
 }

@@ -12,12 +12,14 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::clock::Clock;
-use crate::config::{ConfigError, MAX_TOTAL, RunConfig};
-use crate::report::RunReport;
+use crate::error::SettingsError;
+use crate::info::{Tables, tables};
+use crate::measure::clock::Clock;
+use crate::model::interp::WriteBack;
 use crate::run::Run;
-use crate::team::ThreadTeam;
-use crate::workload::{Layout, Mode};
+use crate::run::report::RunReport;
+use crate::run::team::ThreadTeam;
+use crate::settings::{NAMES, Raw, Settings};
 
 #[cfg(feature = "threads")]
 pub use wasm_bindgen_rayon::init_thread_pool;
@@ -30,6 +32,8 @@ static FINISHED: Mutex<Option<RunReport>> = Mutex::new(None);
 static PANIC: Mutex<Option<String>> = Mutex::new(None);
 /// The host worker's `performance.timeOrigin`: every thread reports time from it.
 static BASE_ORIGIN_MS: Mutex<f64> = Mutex::new(0.0);
+/// How racy increments write back in this engine, unless a run asks for one.
+static WRITE: Mutex<WriteBack> = Mutex::new(WriteBack::Store);
 
 /// Prepares the module: installs the panic hook and fixes the clock's base. Call once, in the
 /// host worker, before anything else.
@@ -51,94 +55,113 @@ pub fn setup() {
     }));
 }
 
-/// What the page needs to know about this build: pool size, modes and limits.
+/// What the page needs to know about this build: its pool, how it writes back, and the
+/// engine's tables (every setting with its choices and limits, each mode's entry…).
 #[wasm_bindgen]
 pub fn engine_info() -> JsValue {
     #[derive(Serialize)]
     struct Info {
         pool_size: usize,
         threaded: bool,
-        modes: Vec<&'static str>,
-        max_total: u64,
-        /// Each mode's steps and, per safe-point model, the serve weights (shown on the page).
-        steps: Vec<ModeSteps>,
-        events_per_thread: usize,
-        event_names: [&'static str; 11],
+        write: WriteBack,
+        #[serde(flatten)]
+        tables: Tables,
     }
-    #[derive(Serialize)]
-    struct ModeSteps {
-        mode: &'static str,
-        steps: &'static [crate::workload::Step],
-        weights_39: Vec<(crate::workload::Step, u32)>,
-        weights_310: Vec<(crate::workload::Step, u32)>,
-    }
-    use crate::gil::{SafePoints, serve_weights};
     to_js(&Info {
         pool_size: Pool.capacity(),
         threaded: cfg!(feature = "threads"),
-        modes: Mode::ALL.iter().map(|m| m.name()).collect(),
-        max_total: MAX_TOTAL,
-        steps: Mode::ALL
-            .iter()
-            .map(|&mode| ModeSteps {
-                mode: mode.name(),
-                steps: mode.steps(),
-                weights_39: serve_weights(mode, SafePoints::Py39),
-                weights_310: serve_weights(mode, SafePoints::Py310),
-            })
-            .collect(),
-        events_per_thread: crate::timeline::EVENTS_PER_THREAD,
-        event_names: crate::timeline::EVENT_NAMES,
+        write: *lock(&WRITE),
+        tables: tables(Pool.capacity()),
     })
 }
 
-/// Reads the settings object the page sends, field by field and loosely: a missing or
-/// mistyped count reads as NaN, a mistyped name as "(not text)", and both are then refused in
-/// words by the core's checks. (Settings are read by hand, not with serde: serde's
-/// deserializer and its type-error formatting were 9 KB of the 60 KB gzipped budget, for six
-/// fields whose every wrong value needs the core's own message anyway.)
-fn settings(value: &JsValue) -> Result<RunConfig, ConfigError> {
-    let field =
-        |name: &str| js_sys::Reflect::get(value, &name.into()).unwrap_or(JsValue::UNDEFINED);
-    let text = |name: &str, default: &str| {
-        let v = field(name);
-        if v.is_undefined() {
-            default.to_owned()
+/// Reads a link's settings: `pairs` is an array of `[key, value]` (page options already taken
+/// out). Returns `{ settings, notices }`: out-of-range values clamped, nonsense left at its
+/// default, each with a notice in words.
+#[wasm_bindgen]
+pub fn read_link(pairs: js_sys::Array) -> JsValue {
+    let pairs: Vec<(String, String)> = pairs
+        .iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (
+                pair.get(0).as_string().unwrap_or_default(),
+                pair.get(1).as_string().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let (settings, notices) =
+        Settings::from_link(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), Pool.capacity());
+    #[derive(Serialize)]
+    struct Reading {
+        settings: Settings,
+        notices: Vec<String>,
+    }
+    to_js(&Reading { settings, notices })
+}
+
+/// Checks settings a program sent (`changes`, applied over `current`): returns the complete
+/// settings, or throws an `Error` with a `code` and a message in words.
+///
+/// # Errors
+/// A JS `Error` with one of [`SettingsError::code`].
+#[wasm_bindgen]
+pub fn check_settings(changes: JsValue, current: JsValue) -> Result<JsValue, JsValue> {
+    let base =
+        program_settings(&current, default_settings()).unwrap_or_else(|_| default_settings());
+    let settings = program_settings(&changes, base).map_err(|err| settings_error(&err))?;
+    Ok(to_js(&settings))
+}
+
+/// Settings for this engine when a program names none: the schema's defaults, within the pool.
+fn default_settings() -> Settings {
+    Settings { threads: Settings::default().threads.min(Pool.capacity()), ..Settings::default() }
+}
+
+/// Applies a program's settings object over `base`, strictly: any unknown name, wrong type
+/// or value out of range is refused in words (the core's own checks).
+fn program_settings(value: &JsValue, base: Settings) -> Result<Settings, SettingsError> {
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(SettingsError::NotAnObject);
+    }
+    let mut settings = base;
+    for entry in js_sys::Object::entries(value.unchecked_ref()).iter() {
+        let entry: js_sys::Array = entry.unchecked_into();
+        let name = entry.get(0).as_string().unwrap_or_default();
+        let value = entry.get(1);
+        let text;
+        let raw = if let Some(s) = value.as_string() {
+            text = s;
+            Raw::Text(&text)
+        } else if let Some(n) = value.as_f64() {
+            text = js_sys::Number::from(n)
+                .to_string_with_radix(10)
+                .map(String::from)
+                .unwrap_or_default();
+            Raw::Number { value: n, text: &text }
+        } else if let Some(b) = value.as_bool() {
+            Raw::Bool(b)
         } else {
-            v.as_string().unwrap_or_else(|| "(not text)".to_owned())
-        }
-    };
-    let number = |name: &str, default: f64| {
-        let v = field(name);
-        if v.is_undefined() { default } else { v.as_f64().unwrap_or(f64::NAN) }
-    };
-    Ok(RunConfig::from_loose(
-        &text("mode", ""),
-        number("threads", f64::NAN),
-        number("total", f64::NAN),
-    )?
-    .with_loose_gil(
-        field("gil").is_truthy(),
-        number("switchIntervalMs", crate::gil::DEFAULT_SWITCH_INTERVAL_MS),
-        &text("safePoints", crate::gil::SafePoints::default().name()),
-    )?
-    .with_layout(text("layout", Layout::default().name()).parse()?))
+            return Err(match NAMES.iter().find(|&&known| known == name) {
+                Some(setting) => SettingsError::WrongType { setting },
+                None => SettingsError::UnknownSetting { name, known: NAMES.to_vec() },
+            });
+        };
+        settings.set(&name, raw, Pool.capacity())?;
+    }
+    Ok(settings)
 }
 
 /// Checks `settings` and starts the run on the pool. Returns at once; see [`poll`].
 ///
 /// # Errors
-/// A JS `Error` with `code` `malformed-settings`, `busy`, or one of [`ConfigError::code`].
+/// A JS `Error` with code `busy`, or one of [`SettingsError::code`].
 #[wasm_bindgen]
 pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
-    if !settings.is_object() {
-        return Err(js_error(
-            "malformed-settings",
-            "The run settings must be an object with a mode, threads and a total.",
-        ));
-    }
-    let config = self::settings(&settings).map_err(|err| config_error(&err))?;
-    let run = Arc::new(Run::new(config, &Pool).map_err(|err| config_error(&err))?);
+    let mut settings =
+        program_settings(&settings, default_settings()).map_err(|err| settings_error(&err))?;
+    settings.write = Some(settings.write.unwrap_or(*lock(&WRITE)));
+    let run = Arc::new(Run::new(settings, &Pool).map_err(|err| settings_error(&err))?);
     {
         let mut current = lock(&CURRENT);
         if current.is_some() {
@@ -162,7 +185,7 @@ pub fn poll() -> JsValue {
     #[serde(tag = "state", rename_all = "lowercase")]
     enum State {
         Idle,
-        Running { progress: Vec<u64> },
+        Running { progress: Vec<u64>, shares: Vec<u64> },
         Done { report: RunReport },
         Panicked { message: String },
     }
@@ -173,7 +196,7 @@ pub fn poll() -> JsValue {
         timeline = std::mem::take(&mut report.timeline);
         State::Done { report }
     } else if let Some(run) = lock(&CURRENT).as_ref() {
-        State::Running { progress: run.progress() }
+        State::Running { progress: run.progress(), shares: run.settings().shares() }
     } else {
         State::Idle
     };
@@ -188,11 +211,11 @@ pub fn poll() -> JsValue {
 
 /// Each thread's log as typed arrays (`t_ns`, `code`, `switch_number`, `value`), which the
 /// host posts to the page without copying event by event; the rest as plain objects.
-fn timeline_to_js(timeline: &[crate::timeline::ThreadTimeline]) -> js_sys::Array {
+fn timeline_to_js(timeline: &[crate::measure::timeline::ThreadTimeline]) -> js_sys::Array {
     timeline
         .iter()
         .map(|thread| {
-            let column = |f: fn(&crate::timeline::Event) -> f64| {
+            let column = |f: fn(&crate::measure::timeline::Event) -> f64| {
                 let values: Vec<f64> = thread.events.iter().map(f).collect();
                 js_sys::Float64Array::from(&values[..])
             };
@@ -200,8 +223,8 @@ fn timeline_to_js(timeline: &[crate::timeline::ThreadTimeline]) -> js_sys::Array
             #[derive(Serialize)]
             struct Rest<'a> {
                 dropped: u64,
-                state_ns: &'a crate::timeline::StateTimes,
-                counts: &'a crate::timeline::Counts,
+                state_ns: &'a crate::measure::timeline::StateTimes,
+                counts: &'a crate::measure::timeline::Counts,
             }
             let object = to_js(&Rest {
                 dropped: thread.dropped,
@@ -242,8 +265,8 @@ fn js_error(code: &str, message: &str) -> JsValue {
     error.into()
 }
 
-fn config_error(err: &ConfigError) -> JsValue {
-    js_error(err.code(), &err.to_string())
+fn settings_error(err: &SettingsError) -> JsValue {
+    js_error(&err.code(), &err.to_string())
 }
 
 /// The `performance` object of whichever worker this thread is.

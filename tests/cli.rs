@@ -68,10 +68,8 @@ fn gil_flags_reach_the_json_and_the_timeline_file() {
         "--total",
         "4000000",
         "--gil",
-        "on",
-        "--safe-points",
         "3.9",
-        "--switch-interval-ms",
+        "--interval",
         "0.5",
         "--json",
         "--timeline",
@@ -82,8 +80,8 @@ fn gil_flags_reach_the_json_and_the_timeline_file() {
     .collect::<Vec<_>>());
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let r = &json_lines(&output)[0];
-    assert_eq!(r["gil"]["safe_points"], "3.9");
-    assert_eq!(r["gil"]["switch_interval_ms"], 0.5);
+    assert_eq!(r["gil"], "3.9");
+    assert_eq!(r["interval"], 0.5);
     assert!(r["summary"]["handoffs"].as_u64().unwrap() >= 1);
     assert!(r["summary"].get("drop_requests").is_some());
     assert_eq!(r["summary"]["overwritten"], r["lost"]);
@@ -102,11 +100,12 @@ fn gil_flags_reach_the_json_and_the_timeline_file() {
 #[test]
 fn gil_text_output_and_refused_interval() {
     let output = run(&["--mode", "pymutex", "--total", "100000", "--gil", "on"]);
+    assert!(output.status.success(), "`on` means 3.10");
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.contains("gil         on: 3.10 safe points, 5 ms switch interval"), "{text}");
     assert!(text.contains("owner changes"), "{text}");
 
-    let refused = run(&["--gil", "on", "--switch-interval-ms", "500"]);
+    let refused = run(&["--gil", "3.10", "--interval", "500"]);
     assert_eq!(refused.status.code(), Some(2));
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("A switch interval of 500 ms is out of range"), "{message}");

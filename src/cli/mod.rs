@@ -1,5 +1,6 @@
 //! The native binary's commands and their arguments (parsed by clap).
 
+pub mod info;
 pub mod run;
 pub mod serve;
 
@@ -19,4 +20,6 @@ pub enum Command {
     Run(run::RunArgs),
     /// Serve the playground page with cross-origin isolation headers.
     Serve(serve::ServeArgs),
+    /// Print the engine's tables (settings, modes, bytecode) as JSON.
+    Info(info::InfoArgs),
 }

@@ -3,47 +3,82 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, ValueEnum};
-use gil_playground::clock::InstantClock;
-use gil_playground::config::RunConfig;
-use gil_playground::gil::{DEFAULT_SWITCH_INTERVAL_MS, GilSettings, SafePoints};
-use gil_playground::report::RunReport;
+use clap::Args;
+use gil_playground::measure::clock::InstantClock;
+use gil_playground::model::gil::Gil;
+use gil_playground::model::interp::{MemoryOrder, WriteBack};
+use gil_playground::model::mode::{Layout, Mode};
+use gil_playground::run::report::RunReport;
 use gil_playground::run::run;
-use gil_playground::team::ScopedThreads;
-use gil_playground::workload::{Layout, MemoryOrder, Mode};
+use gil_playground::run::team::{MAX_NATIVE_THREADS, ScopedThreads};
+use gil_playground::settings::{Raw, Settings};
 
+/// The run's settings: the same names, values and defaults as the page's links and the
+/// engine's settings object (see `settings.rs`).
 #[derive(Args)]
-pub struct RunArgs {
+pub struct SettingsArgs {
     /// The workload.
-    #[arg(long, value_enum, default_value_t = Mode::Racy)]
+    #[arg(long, value_enum, default_value_t = Settings::default().mode)]
     mode: Mode,
     /// Threads that run it at once.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = Settings::default().threads)]
     threads: usize,
     /// Increments in all, split across the threads (at most 2,000,000,000).
-    #[arg(long, default_value_t = 20_000_000)]
+    #[arg(long, default_value_t = Settings::default().total)]
     total: u64,
+    /// Where `private` mode's counters live: `padded` (a cache line each) or `packed` (side
+    /// by side, so cores fight over shared lines: false sharing).
+    #[arg(long, value_enum, default_value_t = Settings::default().layout)]
+    layout: Layout,
+    /// The emulated GIL: `off` (the free-threaded world), `3.10` (on, with the safe points of
+    /// 3.10 and later: one `+=` is never split; `on` means the same) or `3.9` (on, with 3.9's:
+    /// a switch can fall between the read and the write).
+    #[arg(long, default_value = "off", value_parser = parse_gil)]
+    gil: Gil,
+    /// The GIL's switch interval in milliseconds (0.1 to 100), like `sys.setswitchinterval`.
+    #[arg(long, default_value_t = Settings::default().interval)]
+    interval: f64,
     /// Memory orderings: `seqcst` executes what the browser executes (wasm atomics are all
     /// sequentially consistent); `relaxed` is a native-only extra, not comparable with the page.
     #[arg(long, value_enum, default_value_t = MemoryOrder::SeqCst)]
     order: MemoryOrder,
-    /// Where `private` mode's counters live: `padded` (a cache line each) or `packed` (side
-    /// by side, so cores fight over shared lines: false sharing).
-    #[arg(long, value_enum, default_value_t = Layout::Padded)]
-    layout: Layout,
+    /// How a racy increment writes back: `store` or `swap` (the browser measures which is
+    /// faster in its engine; the bench passes the same here for a like-for-like baseline).
+    #[arg(long, value_enum, default_value_t = WriteBack::Store)]
+    write: WriteBack,
+}
+
+impl SettingsArgs {
+    /// The settings, checked with the same words the page uses.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let settings = Settings {
+            mode: self.mode,
+            threads: self.threads,
+            total: self.total,
+            layout: self.layout,
+            gil: self.gil,
+            interval: self.interval,
+            order: self.order,
+            write: Some(self.write),
+        };
+        settings.validate(MAX_NATIVE_THREADS).map_err(|err| err.to_string())?;
+        Ok(settings)
+    }
+}
+
+fn parse_gil(text: &str) -> Result<Gil, String> {
+    let mut settings = Settings::default();
+    settings.set("gil", Raw::Text(text), MAX_NATIVE_THREADS).map_err(|err| err.to_string())?;
+    Ok(settings.gil)
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    settings: SettingsArgs,
     /// Runs to make in a row.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     repeat: u32,
-    /// Run under the emulated GIL (`on`) or with free threads (`off`, the free-threaded world).
-    #[arg(long, value_enum, default_value_t = Switch::Off)]
-    gil: Switch,
-    /// The GIL's switch interval in milliseconds (0.1 to 100), like `sys.setswitchinterval`.
-    #[arg(long, default_value_t = DEFAULT_SWITCH_INTERVAL_MS)]
-    switch_interval_ms: f64,
-    /// Whose safe points the GIL models: `3.10` (and later: one `+=` is never split) or `3.9`
-    /// (and earlier: a switch can fall between the read and the write).
-    #[arg(long, default_value = "3.10", value_parser = ["3.9", "3.10"])]
-    safe_points: String,
     /// Write every run's per-thread event log (what the page's timeline draws) to this file.
     #[arg(long)]
     timeline: Option<PathBuf>,
@@ -52,24 +87,18 @@ pub struct RunArgs {
     json: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Switch {
-    On,
-    Off,
-}
-
 pub fn main(args: RunArgs) -> ExitCode {
-    let mut config =
-        RunConfig { order: args.order, ..RunConfig::new(args.mode, args.threads, args.total) }
-            .with_layout(args.layout);
-    if args.gil == Switch::On {
-        let safe_points: SafePoints = args.safe_points.parse().expect("clap checked the value");
-        config = config.with_gil(GilSettings::new(args.switch_interval_ms, safe_points));
-    }
+    let settings = match args.settings.settings() {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let clock = InstantClock::new();
     let mut timelines = Vec::new();
     for _ in 0..args.repeat {
-        let report = match run(config.clone(), &ScopedThreads, &clock) {
+        let report = match run(settings.clone(), &ScopedThreads, &clock) {
             Ok(report) => report,
             Err(err) => {
                 eprintln!("error: {err}");
@@ -84,14 +113,9 @@ pub fn main(args: RunArgs) -> ExitCode {
             print!("{}", text(&report));
         }
         if args.timeline.is_some() {
-            timelines.push(serde_json::json!({
-                "mode": report.mode,
-                "threads": report.threads,
-                "total": report.total,
-                "gil": report.gil,
-                "wall_ms": report.wall_ms,
-                "timeline": report.timeline,
-            }));
+            let mut json = serde_json::to_value(&report).expect("reports serialize");
+            json.as_object_mut().expect("a report is an object").remove("summary");
+            timelines.push(json);
         }
     }
     if let Some(path) = &args.timeline {
@@ -106,31 +130,32 @@ pub fn main(args: RunArgs) -> ExitCode {
 
 /// The report as the page shows it, for a terminal.
 fn text(r: &RunReport) -> String {
-    let order = match r.order {
+    let settings = &r.settings;
+    let order = match settings.order {
         MemoryOrder::SeqCst => "seqcst, the browser's orderings",
         MemoryOrder::Relaxed => "relaxed, native only",
     };
     let per_thread: Vec<String> = r.per_thread_ms.iter().map(|t| format!("{t:.1}")).collect();
     let s = &r.summary;
-    let gil = match &r.gil {
-        None => "gil         off (free threads)\n".to_owned(),
-        Some(g) => format!(
+    let gil = match settings.gil {
+        Gil::Off => "gil         off (free threads)\n".to_owned(),
+        version => format!(
             "gil         on: {} safe points, {} ms switch interval\n            \
              {} handoffs, {} drop requests, mean hold {:.2} ms, {} stale writes\n",
-            g.safe_points.name(),
-            g.switch_interval_ms,
+            version.name(),
+            settings.interval,
             group(s.counts.handoffs),
             group(s.counts.drop_requests),
             s.mean_gil_hold_ms,
             group(s.counts.stale_writes),
         ),
     };
-    let layout = if r.mode == Mode::Private {
-        format!("layout      {} private counters\n", r.layout.name())
+    let layout = if settings.mode == Mode::Private {
+        format!("layout      {} private counters\n", settings.layout.name())
     } else {
         String::new()
     };
-    let lock = if r.mode.steps().contains(&gil_playground::workload::Step::LockAcquire) {
+    let lock = if settings.mode.spec().locks {
         format!(
             "lock        {} owner changes, {} contended, {} parks, {} direct handoffs\n",
             group(s.counts.lock_owner_changes),
@@ -148,9 +173,9 @@ fn text(r: &RunReport) -> String {
          expected    {:>12}\n\
          final       {:>12}\n\
          lost        {:>12}   ({:.2}%)\n{gil}{lock}{layout}\n",
-        r.mode,
-        r.threads,
-        group(r.total),
+        settings.mode,
+        settings.threads,
+        group(settings.total),
         r.wall_ms,
         r.million_per_second,
         per_thread.join(", "),

@@ -96,25 +96,38 @@ enum Headers {
     IsolatedEmbeddable,
 }
 
+/// The isolation headers: one list for the server, the service worker and `_headers`.
+fn isolation_headers() -> Vec<(String, String)> {
+    let file: serde_json::Value =
+        serde_json::from_str(include_str!("../../isolation-headers.json")).expect("valid JSON");
+    file["headers"]
+        .as_object()
+        .expect("a headers object")
+        .iter()
+        .map(|(name, value)| (name.to_lowercase(), value.as_str().expect("text").to_owned()))
+        .collect()
+}
+
 /// The static site with `headers` on every response.
 fn router(root: PathBuf, headers: Headers) -> Router {
-    let corp = match headers {
-        Headers::IsolatedEmbeddable => "cross-origin",
-        _ => "same-origin",
+    let mut chosen = match headers {
+        Headers::None => Vec::new(),
+        _ => isolation_headers(),
     };
-    let isolation = [
-        ("cross-origin-opener-policy", "same-origin"),
-        ("cross-origin-embedder-policy", "require-corp"),
-        ("cross-origin-resource-policy", corp),
-    ];
+    if matches!(headers, Headers::IsolatedEmbeddable) {
+        for (name, value) in &mut chosen {
+            if name == "cross-origin-resource-policy" {
+                *value = "cross-origin".to_owned();
+            }
+        }
+    }
     // A rebuilt wasm must reach the next reload; the page is small and local.
-    let always = [("cache-control", "no-cache")];
-    let chosen: &[(&str, &str)] = if matches!(headers, Headers::None) { &[] } else { &isolation };
+    chosen.push(("cache-control".to_owned(), "no-cache".to_owned()));
     let mut app = Router::new().fallback_service(ServeDir::new(root));
-    for &(name, value) in always.iter().chain(chosen) {
+    for (name, value) in chosen {
         app = app.layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
+            HeaderName::try_from(name).expect("a header name"),
+            HeaderValue::try_from(value).expect("a header value"),
         ));
     }
     app

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crossbeam_utils::CachePadded;
 
-use crate::clock::Clock;
+use crate::measure::clock::Clock;
+
+/// The most threads a native run may start (the browser's limit is its pool size).
+pub const MAX_NATIVE_THREADS: usize = 256;
 
 /// Runs a body on `n` distinct threads at once and returns when all have finished.
 pub trait ThreadTeam: Sync {
@@ -24,7 +27,7 @@ pub struct ScopedThreads;
 
 impl ThreadTeam for ScopedThreads {
     fn capacity(&self) -> usize {
-        crate::config::MAX_NATIVE_THREADS
+        MAX_NATIVE_THREADS
     }
 
     fn run(&self, n: usize, body: &(dyn Fn(usize) + Sync)) {

@@ -6,10 +6,8 @@
 
 use serde::Serialize;
 
-use crate::config::RunConfig;
-use crate::gil::GilSettings;
-use crate::timeline::{Counts, StateTimes, ThreadTimeline};
-use crate::workload::{Layout, MemoryOrder, Mode};
+use crate::measure::timeline::{Counts, StateTimes, ThreadTimeline};
+use crate::settings::Settings;
 
 /// One thread's own measurements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,23 +18,16 @@ pub struct ThreadSample {
     pub end_ns: u64,
     /// Increments it ran.
     pub increments: u64,
-    /// Which thread it was (see [`crate::team::thread_identity`]).
+    /// Which thread it was (see [`crate::run::team::thread_identity`]).
     pub identity: usize,
 }
 
 /// The result of one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
-    /// The workload.
-    pub mode: Mode,
-    /// Threads that ran it.
-    pub threads: usize,
-    /// Increments asked for in all.
-    pub total: u64,
-    /// Memory orderings used.
-    pub order: MemoryOrder,
-    /// Where `private` mode's counters lived.
-    pub layout: Layout,
+    /// The settings it ran with, under the same names as everywhere (the write-back resolved).
+    #[serde(flatten)]
+    pub settings: Settings,
     /// What the counter would read if no update were lost (the total).
     pub expected: u64,
     /// What the counter read at the end.
@@ -62,8 +53,6 @@ pub struct RunReport {
     pub distinct_threads: usize,
     /// The earliest start on the run's clock, in milliseconds (aligns runs and timelines).
     pub clock_start_ms: f64,
-    /// The emulated GIL's settings, or `None` for free threads.
-    pub gil: Option<GilSettings>,
     /// Counts over all threads: handoffs, drop requests, waits, stale writes, lock behaviour.
     pub summary: Summary,
     /// Each thread's log, with times in nanoseconds after the earliest start.
@@ -105,7 +94,7 @@ fn ms(ns: u64) -> f64 {
 impl RunReport {
     /// Builds the report from the final count and every thread's sample and log.
     pub fn new(
-        config: &RunConfig,
+        settings: Settings,
         final_count: u64,
         samples: &[ThreadSample],
         mut timeline: Vec<ThreadTimeline>,
@@ -113,7 +102,7 @@ impl RunReport {
         let first = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
         let last = samples.iter().map(|s| s.end_ns).max().unwrap_or(first);
         let wall_ns = last - first;
-        let expected = config.total;
+        let expected = settings.total;
         let lost = expected.saturating_sub(final_count);
         let thread_ids: Vec<usize> = samples.iter().map(|s| s.identity).collect();
         // At most a few dozen threads: a quadratic count is smaller code than a sort.
@@ -123,11 +112,7 @@ impl RunReport {
             event.t_ns = event.t_ns.saturating_sub(first);
         }
         RunReport {
-            mode: config.mode,
-            threads: config.threads,
-            total: config.total,
-            order: config.order,
-            layout: config.layout,
+            settings,
             expected,
             final_count,
             lost,
@@ -144,7 +129,6 @@ impl RunReport {
             thread_ids,
             distinct_threads,
             clock_start_ms: ms(first),
-            gil: config.gil.clone(),
             summary: Summary::new(&timeline),
             timeline,
         }
@@ -157,12 +141,12 @@ mod tests {
 
     #[test]
     fn derived_fields_follow_from_the_samples() {
-        let config = RunConfig::new(Mode::Racy, 2, 1000);
+        let settings = Settings { threads: 2, total: 1000, ..Settings::default() };
         let samples = [
             ThreadSample { start_ns: 1_000_000, end_ns: 3_000_000, increments: 500, identity: 7 },
             ThreadSample { start_ns: 1_500_000, end_ns: 5_000_000, increments: 500, identity: 9 },
         ];
-        let report = RunReport::new(&config, 750, &samples, Vec::new());
+        let report = RunReport::new(settings, 750, &samples, Vec::new());
         assert_eq!(report.lost, 250);
         assert_eq!(report.loss_percent, 25.0);
         assert_eq!(report.wall_ms, 4.0);

@@ -20,8 +20,8 @@ use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use crate::clock::Clock;
-use crate::timeline::{Mark, Recorder, State};
+use crate::measure::clock::Clock;
+use crate::measure::timeline::{Mark, Recorder, State};
 
 /// Spins before parking (CPython's `MAX_SPIN_COUNT`, free-threaded builds).
 pub const MAX_SPIN_COUNT: u32 = 40;
@@ -227,7 +227,7 @@ impl<T> Drop for PyMutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::InstantClock;
+    use crate::measure::clock::InstantClock;
 
     #[test]
     fn counts_exactly_under_contention() {

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use crate::clock::Clock;
+use crate::measure::clock::Clock;
 
 /// Events kept per thread; later ones are counted in [`ThreadTimeline::dropped`].
 pub const EVENTS_PER_THREAD: usize = 20_000;

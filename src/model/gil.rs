@@ -2,75 +2,73 @@
 //!
 //! A thread must hold the GIL to run its loop. A thread that wants it waits on a condition
 //! variable for one switch interval (`sys.setswitchinterval`, 5 ms by default); if the GIL
-//! did not change hands during that whole wait, it sets the *drop request*. The holder checks
-//! that flag at its next *safe point* (one relaxed load) and hands the GIL over; with
-//! FORCE_SWITCHING (always on in CPython) it then waits until another thread has really
-//! taken it, so a still-running dropper on a multi-core machine cannot grab it straight back.
-//! Sources: `Python/ceval_gil.h` (3.2-3.11), `Python/ceval_gil.c` (3.12+).
+//! did not change hands during that whole wait, it sets the *drop request*. The holder looks
+//! at that flag between blocks of its loop (see `interp.rs`), serves it at a safe point and
+//! hands the GIL over; with FORCE_SWITCHING (always on in CPython) it then waits until another
+//! thread has really taken it, so a still-running dropper on a multi-core machine cannot grab
+//! it straight back. Sources: `Python/ceval_gil.h` (3.2-3.11), `Python/ceval_gil.c` (3.12+).
 //!
 //! Where the safe points are decides whether `counter["value"] += 1` can be split. CPython 3.9
 //! checks before most bytecodes, two of them between the read (`BINARY_SUBSCR`) and the write
 //! (`STORE_SUBSCR`): a thread switched out there later writes back a stale value and wipes
 //! out the other thread's whole time slice. CPython 3.10 (bpo-29988) checks only on backward
-//! jumps and after calls, so the loop body runs whole and no update is lost ([`SafePoints`]).
+//! jumps and after calls, so the loop body runs whole and no update is lost ([`Gil`]).
 //!
-//! On real threads the safe point where a request is first *noticed* is set by the CPU (the
-//! atomic store dominates), not by Python's step costs. So when the holder notices a request
-//! it draws the safe point at which it will drop, weighted by CPython 3.9's measured cost of
-//! each step ([`step_cost_ns`]): a request that lands at a random time is served at the
-//! safe point that follows it, so each safe point's chance is the time since the previous one.
+//! On real threads the moment a request is *noticed* is set by the CPU, not by Python's step
+//! costs. So when the holder notices a request it draws the safe point at which it will drop,
+//! weighted by CPython 3.9's measured cost of each step ([`step_cost_ns`]): a request that
+//! lands at a random time is served at the safe point that follows it, so each safe point's
+//! chance is the time since the previous one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
-use serde::{Deserialize, Serialize};
 
-use crate::clock::Clock;
-use crate::timeline::{Mark, Recorder, State, ThreadTimeline};
-use crate::workload::{Check, Interpreter, Mode, Step};
+use crate::choice::{About, choices};
+use crate::measure::clock::Clock;
+use crate::measure::timeline::{Mark, Recorder, State, ThreadTimeline};
+use crate::model::interp::{Interpreter, Step};
+use crate::model::mode::Mode;
 
-/// Which CPython versions' safe points to model.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SafePoints {
-    /// CPython 3.9 and earlier: the eval breaker is checked before most bytecodes, so a switch
-    /// can fall between the read and the write of `+=`.
-    #[serde(rename = "3.9")]
-    Py39,
-    /// CPython 3.10 and later: only at the loop's back-edge (and after calls, such as the
-    /// `with` block's `__exit__`), so one `+=` is never split.
-    #[default]
-    #[serde(rename = "3.10")]
-    Py310,
+choices! {
+    /// The emulated GIL: off (the free-threaded world), or on with the safe points of a
+    /// CPython version.
+    pub enum Gil: "gil" => About {
+        /// No GIL: every thread runs at once, as in a free-threaded build (3.13t).
+        Off => About {
+            name: "off",
+            label: "off (free-threaded)",
+            explain: "No GIL: the threads run on all cores at once, as in CPython 3.13t's free-threaded build.",
+        },
+        /// CPython 3.10 and later: only at the loop's back edge and after calls.
+        Py310 => About {
+            name: "3.10",
+            label: "on, 3.10+ safe points",
+            explain: "The GIL as CPython 3.10 and later have it: a thread switch can happen only at the loop's back edge and after calls, so one \"+=\" is never split.",
+        },
+        /// CPython 3.9 and earlier: before most bytecodes.
+        Py39 => About {
+            name: "3.9",
+            label: "on, 3.9 safe points",
+            explain: "The GIL as CPython 3.9 and earlier have it: a switch can happen before most bytecodes, also between the read and the write of \"+=\".",
+        },
+    }
 }
 
-impl SafePoints {
-    /// The name used in URLs, JSON and the CLI.
-    pub fn name(self) -> &'static str {
-        match self {
-            SafePoints::Py39 => "3.9",
-            SafePoints::Py310 => "3.10",
-        }
+impl Gil {
+    /// Whether there is a GIL at all.
+    pub fn is_on(self) -> bool {
+        self != Gil::Off
     }
 
-    /// Whether the eval breaker is checked after `step`.
+    /// Whether the eval breaker is checked after `step` (never without a GIL).
     pub fn is_safe_point(self, step: Step) -> bool {
         match self {
-            SafePoints::Py39 => Py39::is_safe_point(step),
-            SafePoints::Py310 => Py310::is_safe_point(step),
-        }
-    }
-}
-
-impl std::str::FromStr for SafePoints {
-    type Err = crate::config::ConfigError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "3.9" | "py39" => Ok(SafePoints::Py39),
-            "3.10" | "3.10+" | "py310" => Ok(SafePoints::Py310),
-            other => Err(crate::config::ConfigError::UnknownSafePoints(other.to_owned())),
+            Gil::Off => false,
+            Gil::Py39 => Py39::is_safe_point(step),
+            Gil::Py310 => Py310::is_safe_point(step),
         }
     }
 }
@@ -114,18 +112,21 @@ pub fn step_cost_ns(step: Step) -> u32 {
     }
 }
 
-/// For each safe point of `mode` under `safe_points`, the chance (as a weight) that a drop
-/// request is served there: the cost of the steps since the previous safe point.
-pub fn serve_weights(mode: Mode, safe_points: SafePoints) -> Vec<(Step, u32)> {
-    let steps = mode.steps();
+/// For each safe point of `mode` under `gil`, the chance (as a weight) that a drop request is
+/// served there: the cost of the steps since the previous safe point.
+pub fn serve_weights(mode: Mode, gil: Gil) -> Vec<(Step, u32)> {
+    let steps = mode.spec().steps;
     let mut weights = Vec::new();
+    if !gil.is_on() {
+        return weights;
+    }
     // Start after the last safe point so the cycle wraps correctly.
-    let last_safe = steps.iter().rposition(|&s| safe_points.is_safe_point(s)).unwrap_or(0);
+    let last_safe = steps.iter().rposition(|&s| gil.is_safe_point(s)).unwrap_or(0);
     let mut pending = 0;
     for i in 1..=steps.len() {
         let step = steps[(last_safe + i) % steps.len()];
         pending += step_cost_ns(step);
-        if safe_points.is_safe_point(step) {
+        if gil.is_safe_point(step) {
             weights.push((step, pending));
             pending = 0;
         }
@@ -133,37 +134,12 @@ pub fn serve_weights(mode: Mode, safe_points: SafePoints) -> Vec<(Step, u32)> {
     weights
 }
 
-/// The emulated GIL's settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GilSettings {
-    /// CPython's switch interval in milliseconds (0.1 to 100; 5 by default).
-    pub switch_interval_ms: f64,
-    /// Which versions' safe points.
-    pub safe_points: SafePoints,
-    /// Tests only: serve every drop request at this step instead of drawing one.
-    #[serde(skip)]
-    pub(crate) forced_serve_point: Option<Step>,
-}
-
 /// The smallest switch interval accepted, in milliseconds.
-pub const MIN_SWITCH_INTERVAL_MS: f64 = 0.1;
+pub const MIN_INTERVAL_MS: f64 = 0.1;
 /// The largest switch interval accepted, in milliseconds.
-pub const MAX_SWITCH_INTERVAL_MS: f64 = 100.0;
+pub const MAX_INTERVAL_MS: f64 = 100.0;
 /// CPython's default switch interval, in milliseconds.
-pub const DEFAULT_SWITCH_INTERVAL_MS: f64 = 5.0;
-
-impl GilSettings {
-    /// A GIL with the given interval and safe points.
-    pub fn new(switch_interval_ms: f64, safe_points: SafePoints) -> Self {
-        GilSettings { switch_interval_ms, safe_points, forced_serve_point: None }
-    }
-}
-
-impl Default for GilSettings {
-    fn default() -> Self {
-        GilSettings::new(DEFAULT_SWITCH_INTERVAL_MS, SafePoints::Py310)
-    }
-}
+pub const DEFAULT_INTERVAL_MS: f64 = 5.0;
 
 /// The state behind the GIL's mutex (CPython's `struct _gil_runtime_state`).
 struct GilState {
@@ -174,16 +150,18 @@ struct GilState {
 }
 
 /// The GIL shared by the threads of one run.
-pub(crate) struct Gil {
+pub(crate) struct EmulatedGil {
     state: Mutex<GilState>,
     /// Threads waiting for the GIL (CPython's `cond`).
     cond: Condvar,
     /// A dropper waiting until another thread took the GIL (CPython's `switch_cond`).
     switch_cond: Condvar,
-    /// Set by a waiter whose whole interval passed with no switch; read at every safe point.
+    /// Set by a waiter whose whole interval passed with no switch; read between blocks.
     drop_request: CachePadded<AtomicBool>,
     interval: Duration,
-    settings: GilSettings,
+    version: Gil,
+    /// Tests only: serve every drop request at this step instead of drawing one.
+    forced_serve_point: Option<Step>,
 }
 
 /// Why a thread gives the GIL up.
@@ -197,16 +175,19 @@ enum Release {
     Finished,
 }
 
-impl Gil {
-    pub(crate) fn new(settings: &GilSettings) -> Self {
-        Gil {
+impl EmulatedGil {
+    /// A GIL with `version`'s safe points and a switch interval of `interval_ms` (checked
+    /// already: 0.1 to 100 ms).
+    pub(crate) fn new(version: Gil, interval_ms: f64, forced_serve_point: Option<Step>) -> Self {
+        EmulatedGil {
             state: Mutex::new(GilState { locked: false, last_holder: None, switch_number: 0 }),
             cond: Condvar::new(),
             switch_cond: Condvar::new(),
             drop_request: CachePadded::new(AtomicBool::new(false)),
             // Whole nanoseconds (the range is checked): no float-to-Duration checks in wasm.
-            interval: Duration::from_nanos((settings.switch_interval_ms * 1e6) as u64),
-            settings: settings.clone(),
+            interval: Duration::from_nanos((interval_ms * 1e6) as u64),
+            version,
+            forced_serve_point,
         }
     }
 
@@ -214,16 +195,14 @@ impl Gil {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn safe_points(&self) -> SafePoints {
-        self.settings.safe_points
+    pub(crate) fn version(&self) -> Gil {
+        self.version
     }
 }
 
 /// One thread's side of the GIL: the [`Interpreter`] that runs between the steps.
 pub(crate) struct GilThread<'a, P: Profile> {
-    gil: &'a Gil,
-    /// The GIL's drop-request flag, read at every safe point (kept here: one pointer less).
-    drop_request: &'a AtomicBool,
+    gil: &'a EmulatedGil,
     me: usize,
     rec: Recorder<'a>,
     /// The safe point chosen for the pending drop request, once noticed.
@@ -238,42 +217,20 @@ pub(crate) struct GilThread<'a, P: Profile> {
     _profile: std::marker::PhantomData<P>,
 }
 
-/// The GIL's check after a step: is it a safe point, and is a drop request pending?
-pub(crate) struct GilCheck<'a, P> {
-    drop_request: &'a AtomicBool,
-    _profile: std::marker::PhantomData<P>,
-}
-
-// Derived Clone/Copy would demand P: Copy.
-impl<P> Clone for GilCheck<'_, P> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-impl<P> Copy for GilCheck<'_, P> {}
-
-impl<P: Profile> Check for GilCheck<'_, P> {
-    #[inline(always)]
-    fn fires(self, step: Step) -> bool {
-        P::is_safe_point(step) && self.drop_request.load(Ordering::Relaxed)
-    }
-}
-
 impl<'a, P: Profile> GilThread<'a, P> {
     /// Thread `me` of a run of `mode`; waits for the GIL as soon as it starts.
-    pub(crate) fn new(gil: &'a Gil, me: usize, mode: Mode, clock: &'a dyn Clock) -> Self {
-        let weights = serve_weights(mode, gil.settings.safe_points);
+    pub(crate) fn new(gil: &'a EmulatedGil, me: usize, mode: Mode, clock: &'a dyn Clock) -> Self {
+        let weights = serve_weights(mode, gil.version);
         let weight_total = weights.iter().map(|w| w.1).sum();
         GilThread {
             gil,
-            drop_request: &gil.drop_request,
             me,
             rec: Recorder::new(clock, State::WaitingGil),
             serve_at: None,
             weights,
             weight_total,
             rng: (me as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ clock.now_ns(),
-            locks: mode.steps().contains(&Step::LockAcquire),
+            locks: mode.spec().locks,
             holding_lock: false,
             _profile: std::marker::PhantomData,
         }
@@ -354,7 +311,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
         let target = match self.serve_at {
             Some(target) => target,
             None => {
-                let target = self.gil.settings.forced_serve_point.unwrap_or_else(|| self.draw());
+                let target = self.gil.forced_serve_point.unwrap_or_else(|| self.draw());
                 self.serve_at = Some(target);
                 target
             }
@@ -408,19 +365,17 @@ impl<'a, P: Profile> GilThread<'a, P> {
 }
 
 impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
-    type Check = GilCheck<'a, P>;
-
     #[inline(always)]
-    fn check(&self) -> GilCheck<'a, P> {
-        GilCheck { drop_request: self.drop_request, _profile: std::marker::PhantomData }
+    fn pending(&self) -> bool {
+        self.gil.drop_request.load(Ordering::Relaxed)
     }
 
     #[inline(always)]
     fn after(&mut self, step: Step) {
-        self.serve(step);
+        if P::is_safe_point(step) {
+            self.serve(step);
+        }
     }
-
-    const WATCHES_WRITES: bool = true;
 
     #[inline(always)]
     fn wrote(&mut self, replaced: u64, read: u64) {
@@ -453,22 +408,25 @@ impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::InstantClock;
-    use crate::config::RunConfig;
-    use crate::report::RunReport;
-    use crate::run::run;
-    use crate::team::ScopedThreads;
+    use crate::measure::clock::InstantClock;
+    use crate::run::report::RunReport;
+    use crate::run::team::ScopedThreads;
+    use crate::run::{Run, RunHooks};
+    use crate::settings::Settings;
 
-    fn gil_run(mode: Mode, threads: usize, total: u64, gil: GilSettings) -> RunReport {
-        let _alone = crate::test_support::serial();
-        let config = RunConfig::new(mode, threads, total).with_gil(gil);
-        let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
-        assert_eq!(report.summary.events_dropped, 0, "a test run must keep every event");
-        report
+    /// A run under `gil` with a 0.1 ms switch interval (many switches in a short run).
+    fn gil_run(mode: Mode, threads: usize, total: u64, gil: Gil) -> RunReport {
+        forced_run(mode, threads, total, gil, None)
     }
 
-    fn fast(safe_points: SafePoints) -> GilSettings {
-        GilSettings::new(0.1, safe_points)
+    fn forced_run(mode: Mode, threads: usize, total: u64, gil: Gil, at: Option<Step>) -> RunReport {
+        let _alone = crate::test_support::serial();
+        let settings = Settings { mode, threads, total, gil, interval: 0.1, ..Settings::default() };
+        let hooks = RunHooks { forced_serve_point: at };
+        let run = Run::with_hooks(settings, &ScopedThreads, hooks).unwrap();
+        let report = run.execute(&ScopedThreads, &InstantClock::new());
+        assert_eq!(report.summary.events_dropped, 0, "a test run must keep every event");
+        report
     }
 
     /// Each thread's GIL holds as (switch number, acquired at, released at, thread).
@@ -490,7 +448,7 @@ mod tests {
     fn no_two_threads_ever_hold_the_gil_at_once() {
         for threads in [2, 4, 8] {
             for (mode, total) in [(Mode::Racy, 8_000_000), (Mode::PyMutex, 300_000)] {
-                let report = gil_run(mode, threads, total, fast(SafePoints::Py39));
+                let report = gil_run(mode, threads, total, Gil::Py39);
                 let holds = holds(&report);
                 assert_eq!(holds.len() as u64, report.summary.counts.gil_acquisitions);
                 assert!(report.summary.counts.handoffs >= 1, "{threads} threads never switched");
@@ -514,7 +472,7 @@ mod tests {
     fn safe_points_of_3_10_never_lose_an_update() {
         for round in 0..10 {
             for threads in [2, 3, 4] {
-                let report = gil_run(Mode::Racy, threads, 300_001, fast(SafePoints::Py310));
+                let report = gil_run(Mode::Racy, threads, 300_001, Gil::Py310);
                 assert_eq!(report.final_count, 300_001, "round {round}, {threads} threads");
                 assert_eq!(report.summary.counts.stale_writes, 0);
             }
@@ -526,9 +484,7 @@ mod tests {
         // Every drop request is served right after the read: each resumed thread then writes
         // back a value from before the other's time slice. Not luck: the GIL hands over at
         // least once per interval, and the run lasts many intervals.
-        let mut gil = fast(SafePoints::Py39);
-        gil.forced_serve_point = Some(Step::Read);
-        let report = gil_run(Mode::Racy, 2, 16_000_000, gil);
+        let report = forced_run(Mode::Racy, 2, 16_000_000, Gil::Py39, Some(Step::Read));
         assert!(report.summary.counts.handoffs >= 2, "{:?}", report.summary);
         assert!(report.lost > 0);
         assert!(report.summary.counts.stale_writes > 0);
@@ -539,7 +495,7 @@ mod tests {
     fn overwritten_updates_sum_to_the_lost_count_exactly() {
         for threads in [2, 4] {
             for _ in 0..5 {
-                let report = gil_run(Mode::Racy, threads, 1_000_000, fast(SafePoints::Py39));
+                let report = gil_run(Mode::Racy, threads, 1_000_000, Gil::Py39);
                 assert_eq!(
                     report.summary.counts.overwritten, report.lost as i64,
                     "{:?}",
@@ -565,7 +521,7 @@ mod tests {
         for (mode, total) in
             [(Mode::Racy, 16_000_000), (Mode::PyMutex, 6_000_000), (Mode::Mutex, 6_000_000)]
         {
-            let report = gil_run(mode, 2, total, fast(SafePoints::Py310));
+            let report = gil_run(mode, 2, total, Gil::Py310);
             let mut events: Vec<(u64, usize, Option<State>, Option<Mark>)> = Vec::new();
             for (thread, log) in report.timeline.iter().enumerate() {
                 events.extend(log.events.iter().map(|e| (e.t_ns, thread, e.state, e.mark)));
@@ -595,11 +551,11 @@ mod tests {
 
     #[test]
     fn lock_modes_under_the_gil_finish_exactly() {
-        for mode in [Mode::PyMutex, Mode::Mutex] {
-            for safe_points in [SafePoints::Py39, SafePoints::Py310] {
+        for &mode in Mode::ALL.iter().filter(|m| m.spec().locks) {
+            for gil in [Gil::Py39, Gil::Py310] {
                 for threads in [2, 4] {
-                    let report = gil_run(mode, threads, 200_000, fast(safe_points));
-                    assert_eq!(report.final_count, 200_000, "{mode} {safe_points:?} {threads}");
+                    let report = gil_run(mode, threads, 200_000, gil);
+                    assert_eq!(report.final_count, 200_000, "{mode} {gil} {threads}");
                 }
             }
         }
@@ -607,7 +563,7 @@ mod tests {
 
     #[test]
     fn logs_are_well_formed() {
-        let report = gil_run(Mode::PyMutex, 3, 300_000, fast(SafePoints::Py39));
+        let report = gil_run(Mode::PyMutex, 3, 300_000, Gil::Py39);
         for log in &report.timeline {
             assert!(log.events.windows(2).all(|w| w[0].t_ns <= w[1].t_ns), "out of order");
             let states: Vec<State> = log.events.iter().filter_map(|e| e.state).collect();
@@ -639,7 +595,10 @@ mod tests {
 
     #[test]
     fn one_thread_takes_the_gil_once_and_never_waits() {
-        let report = gil_run(Mode::Racy, 1, 100_000, GilSettings::default());
+        let _alone = crate::test_support::serial();
+        let settings =
+            Settings { threads: 1, total: 100_000, gil: Gil::Py310, ..Settings::default() };
+        let report = crate::run::run(settings, &ScopedThreads, &InstantClock::new()).unwrap();
         assert_eq!(report.final_count, 100_000);
         assert_eq!(report.summary.counts.gil_acquisitions, 1);
         assert_eq!((report.summary.counts.handoffs, report.summary.counts.drop_requests), (0, 0));
@@ -649,13 +608,14 @@ mod tests {
     fn safe_points_follow_cpython() {
         use Step::*;
         for step in [Loop, LockAcquire, Read, Add, Write, LockRelease, Jump] {
-            assert!(SafePoints::Py39.is_safe_point(step));
+            assert!(Gil::Py39.is_safe_point(step));
         }
         let py310: Vec<Step> = Mode::PyMutex
-            .steps()
+            .spec()
+            .steps
             .iter()
             .copied()
-            .filter(|&s| SafePoints::Py310.is_safe_point(s))
+            .filter(|&s| Gil::Py310.is_safe_point(s))
             .collect();
         assert_eq!(py310, [LockRelease, Jump]);
     }
@@ -664,16 +624,16 @@ mod tests {
     fn weights_are_the_time_since_the_previous_safe_point() {
         use Step::*;
         assert_eq!(
-            serve_weights(Mode::Racy, SafePoints::Py39),
+            serve_weights(Mode::Racy, Gil::Py39),
             [(Loop, 10), (Read, 13), (Add, 19), (Write, 15), (Jump, 2)]
         );
-        assert_eq!(serve_weights(Mode::Racy, SafePoints::Py310), [(Jump, 59)]);
+        assert_eq!(serve_weights(Mode::Racy, Gil::Py310), [(Jump, 59)]);
         assert_eq!(
-            serve_weights(Mode::Mutex, SafePoints::Py310),
+            serve_weights(Mode::Mutex, Gil::Py310),
             [(LockRelease, 10 + 120 + 13 + 19 + 15 + 120), (Jump, 2)]
         );
         // Inside the read-write window in 3.9: after Read and after Add, 32 of 59.
-        let window: u32 = serve_weights(Mode::Racy, SafePoints::Py39)
+        let window: u32 = serve_weights(Mode::Racy, Gil::Py39)
             .iter()
             .filter(|w| matches!(w.0, Read | Add))
             .map(|w| w.1)
@@ -683,9 +643,11 @@ mod tests {
 
     #[test]
     fn names_parse() {
-        assert_eq!("3.9".parse::<SafePoints>().unwrap(), SafePoints::Py39);
-        assert_eq!("3.10".parse::<SafePoints>().unwrap(), SafePoints::Py310);
-        assert_eq!("3.11".parse::<SafePoints>().unwrap_err().code(), "unknown-safe-points");
-        assert_eq!(serde_json::to_string(&SafePoints::Py39).unwrap(), "\"3.9\"");
+        assert_eq!("3.9".parse::<Gil>().unwrap(), Gil::Py39);
+        assert_eq!("3.10".parse::<Gil>().unwrap(), Gil::Py310);
+        assert_eq!("off".parse::<Gil>().unwrap(), Gil::Off);
+        assert_eq!("3.11".parse::<Gil>().unwrap_err().code(), "unknown-gil");
+        assert_eq!(serde_json::to_string(&Gil::Py39).unwrap(), "\"3.9\"");
+        assert!(serve_weights(Mode::Racy, Gil::Off).is_empty());
     }
 }

@@ -1,0 +1,55 @@
+//! What the engine tells its users about itself: every setting with its choices and limits,
+//! each mode's table entry, the bytecode listings and how to decode event logs. The page gets
+//! it from the wasm boundary (`engine_info`), the tests and the bench from the CLI
+//! (`gil-playground info`): the same tables, so nothing outside Rust keeps a list of its own.
+
+use serde::Serialize;
+
+use crate::measure::timeline::{EVENT_NAMES, EVENTS_PER_THREAD};
+use crate::model::bytecode::{Listing, listing};
+use crate::model::gil::{Gil, serve_weights};
+use crate::model::interp::Step;
+use crate::model::mode::{Mode, ModeSpec};
+use crate::settings::{Field, schema};
+
+/// The engine's tables.
+#[derive(Serialize)]
+pub struct Tables {
+    /// Every setting, for a machine with `max_threads` threads.
+    pub settings: Vec<Field>,
+    /// Every mode's table entry, and where each GIL version serves a drop request.
+    pub modes: Vec<ModeInfo>,
+    /// The loop body's bytecode under each GIL version.
+    pub bytecode: Vec<(Gil, Listing)>,
+    /// Events each thread's log keeps.
+    pub events_per_thread: usize,
+    /// Event names by code (logs travel as codes).
+    pub event_names: [&'static str; 11],
+}
+
+/// A mode's table entry and, per GIL version, where a drop request is served.
+#[derive(Serialize)]
+pub struct ModeInfo {
+    /// The table entry.
+    #[serde(flatten)]
+    pub spec: &'static ModeSpec,
+    /// Per GIL version: the safe points and their chances (as weights).
+    pub weights: Vec<(Gil, Vec<(Step, u32)>)>,
+}
+
+/// The tables for an engine that can start `max_threads` threads.
+pub fn tables(max_threads: usize) -> Tables {
+    Tables {
+        settings: schema(max_threads),
+        modes: Mode::ALL
+            .iter()
+            .map(|&mode| ModeInfo {
+                spec: mode.spec(),
+                weights: Gil::ALL.iter().map(|&gil| (gil, serve_weights(mode, gil))).collect(),
+            })
+            .collect(),
+        bytecode: Gil::ALL.iter().map(|&gil| (gil, listing(gil))).collect(),
+        events_per_thread: EVENTS_PER_THREAD,
+        event_names: EVENT_NAMES,
+    }
+}

@@ -1,0 +1,523 @@
+//! The counter workloads of the GIL talks: the [`Mode`] table (everything the page, the CLI
+//! and the tests know about each mode) and the counters and kernels that run them.
+//!
+//! Every mode increments a counter `n` times per thread, the way the seed scripts do
+//! `counter["value"] += 1`. What differs is where the counter lives and what guards it.
+//! `racy` reads and writes with two separate atomic operations, so a write can overwrite
+//! another thread's update (a real lost update, without undefined behaviour). `private` runs
+//! the very same sequence on a counter of its own, on its own cache line: only the address
+//! differs, so the comparison between the two is fair.
+//!
+//! Adding a mode: one entry in the table below, one variant of [`Counters`] and its arms in
+//! `new`, `count` and `total` (the compiler points at each). Nothing else: the page, the URL,
+//! the embed API, the CLI, the tests and the bench read the table.
+
+use std::ops::DerefMut;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crossbeam_utils::CachePadded;
+use serde::Serialize;
+
+use crate::choice::{About, Spec, choices};
+use crate::measure::clock::Clock;
+use crate::measure::timeline::Recorder;
+use crate::model::interp::{BLOCK, Interpreter, Kernel, Step};
+use crate::model::pymutex::PyMutex;
+
+/// What the table says about a mode.
+#[derive(Debug, Serialize)]
+pub struct ModeSpec {
+    /// Name, label and explanation.
+    #[serde(flatten)]
+    pub about: About,
+    /// The Python it stands for (from the seed talk's scripts).
+    pub python: &'static str,
+    /// The steps of one increment, in order (the GIL's safe points fall after steps).
+    pub steps: &'static [Step],
+    /// Whether each increment takes a lock.
+    pub locks: bool,
+    /// Whether the final count must equal the expected count without a GIL.
+    pub exact: bool,
+    /// Whether each thread counts on a counter of its own (so their layout matters).
+    pub per_thread: bool,
+}
+
+impl Spec for ModeSpec {
+    fn about(&self) -> &About {
+        &self.about
+    }
+}
+
+/// The seed scripts' thread start-up, shared by the Python of every shared-counter mode.
+macro_rules! start_threads {
+    () => {
+        "threads = [
+    threading.Thread(target=increment, args=(counter, TOTAL // N))
+    for _ in range(N)
+]
+for thread in threads: thread.start()
+for thread in threads: thread.join()"
+    };
+}
+
+/// `with lock:` around the increment, as `multi_thread_share_lock.py` has it.
+macro_rules! locked_python {
+    ($first_line:literal) => {
+        concat!(
+            $first_line,
+            "
+lock = threading.Lock()
+
+def increment(counter, num):
+    for _ in range(num):
+        with lock:
+            counter[\"value\"] += 1
+
+counter = {\"value\": 0}
+",
+            start_threads!()
+        )
+    };
+}
+
+use Step::{Add, Jump, LockAcquire, LockRelease, Loop, Read, Write};
+const PLAIN: &[Step] = &[Loop, Read, Add, Write, Jump];
+const LOCKED: &[Step] = &[Loop, LockAcquire, Read, Add, Write, LockRelease, Jump];
+
+choices! {
+    /// A counter workload.
+    pub enum Mode: "mode" => ModeSpec {
+        /// One shared counter, read and written with separate atomic operations.
+        Racy => ModeSpec {
+            about: About {
+                name: "racy",
+                label: "Shared counter, no lock",
+                explain: "Each thread reads the shared counter, adds one and writes it back, with no lock (multi_thread_share.py). When two threads read the same value, one write overwrites the other: that update is lost.",
+            },
+            python: concat!(
+                "# multi_thread_share.py (single_thread.py is the same loop, no threads)
+def increment(counter, num):
+    for _ in range(num):
+        counter[\"value\"] += 1
+
+counter = {\"value\": 0}
+",
+                start_threads!()
+            ),
+            steps: PLAIN,
+            locks: false,
+            exact: false,
+            per_thread: false,
+        },
+        /// One shared counter behind a lock that behaves like CPython 3.13's `PyMutex`.
+        PyMutex => ModeSpec {
+            about: About {
+                name: "pymutex",
+                label: "Shared counter, with a lock (PyMutex)",
+                explain: "The same, with a lock around each increment (multi_thread_share_lock.py). The lock behaves like CPython 3.13's PyMutex: a waiter spins 40 times, then sleeps; one that waited over 1 ms gets the lock handed over. Nothing is lost, but threads queue at the lock.",
+            },
+            python: locked_python!("# multi_thread_share_lock.py"),
+            steps: LOCKED,
+            locks: true,
+            exact: true,
+            per_thread: false,
+        },
+        /// One shared counter behind Rust's `std::sync::Mutex`.
+        Mutex => ModeSpec {
+            about: About {
+                name: "mutex",
+                label: "Shared counter, with a lock (Rust Mutex)",
+                explain: "The same lock workload with Rust's std::sync::Mutex instead of a PyMutex-like lock: waiters sleep and the owner usually takes the lock straight back.",
+            },
+            python: locked_python!("# multi_thread_share_lock.py, with Rust's Mutex as the lock"),
+            steps: LOCKED,
+            locks: true,
+            exact: true,
+            per_thread: false,
+        },
+        /// One shared counter incremented with one atomic add.
+        Atomic => ModeSpec {
+            about: About {
+                name: "atomic",
+                label: "Shared counter, atomic add",
+                explain: "One atomic add instruction per increment (what a C extension would do). Nothing is lost, but the counter's cache line travels between cores on every increment.",
+            },
+            python: "# No pure-Python equivalent: one hardware atomic add per
+# increment, as a C extension could do it. Python's \"+=\" on a
+# dict entry is always a read, an add and a write.",
+            steps: &[Loop, Write, Jump],
+            locks: false,
+            exact: true,
+            per_thread: false,
+        },
+        /// One counter per thread, each on its own cache line (unless packed).
+        Private => ModeSpec {
+            about: About {
+                name: "private",
+                label: "Private counter per thread",
+                explain: "Each thread counts on a counter of its own (multi_thread_private.py). Nothing is shared, so threads scale with cores.",
+            },
+            python: "# multi_thread_private.py
+def increment(counter, num):
+    for _ in range(num):
+        counter[\"value\"] += 1
+
+counters = [{\"value\": 0} for _ in range(N)]
+threads = [
+    threading.Thread(target=increment, args=(c, TOTAL // N))
+    for c in counters
+]",
+            steps: PLAIN,
+            locks: false,
+            exact: true,
+            per_thread: true,
+        },
+    }
+}
+
+choices! {
+    /// Where the `private` mode's per-thread counters live.
+    pub enum Layout: "layout" => About {
+        /// Each counter on a cache line of its own.
+        Padded => About {
+            name: "padded",
+            label: "Padded (a cache line each)",
+            explain: "Each private counter has a cache line of its own, so the cores never pass a line between them.",
+        },
+        /// Counters side by side, eight to a 64-byte line: false sharing.
+        Packed => About {
+            name: "packed",
+            label: "Packed (false sharing)",
+            explain: "The private counters sit side by side, eight to a 64-byte cache line. Nothing is shared in the program, yet every write makes the cores pass the line back and forth: false sharing.",
+        },
+    }
+}
+
+/// The value behind a lock, and which thread held the lock last (to count owner changes).
+#[derive(Debug, Default)]
+pub struct Guarded {
+    value: u64,
+    last_owner: usize,
+}
+
+/// A lock the lock modes can use.
+trait UserLock: Sync {
+    type Guard<'a>: DerefMut<Target = Guarded>
+    where
+        Self: 'a;
+    fn try_lock<'a>(&'a self, clock: &'a dyn Clock) -> Option<Self::Guard<'a>>;
+    fn lock<'a>(&'a self, rec: &mut Recorder<'a>, clock: &'a dyn Clock) -> Self::Guard<'a>;
+    /// The value, once the run is over.
+    fn value(&self, clock: &dyn Clock) -> u64;
+}
+
+impl UserLock for Mutex<Guarded> {
+    type Guard<'a> = std::sync::MutexGuard<'a, Guarded>;
+    fn try_lock<'a>(&'a self, _clock: &'a dyn Clock) -> Option<Self::Guard<'a>> {
+        Mutex::try_lock(self).ok()
+    }
+    fn lock<'a>(&'a self, _rec: &mut Recorder<'a>, _clock: &'a dyn Clock) -> Self::Guard<'a> {
+        Mutex::lock(self).unwrap_or_else(PoisonError::into_inner)
+    }
+    fn value(&self, _clock: &dyn Clock) -> u64 {
+        Mutex::lock(self).unwrap_or_else(PoisonError::into_inner).value
+    }
+}
+
+impl UserLock for PyMutex<Guarded> {
+    type Guard<'a> = crate::model::pymutex::PyMutexGuard<'a, Guarded>;
+    fn try_lock<'a>(&'a self, clock: &'a dyn Clock) -> Option<Self::Guard<'a>> {
+        PyMutex::try_lock(self, clock)
+    }
+    fn lock<'a>(&'a self, rec: &mut Recorder<'a>, clock: &'a dyn Clock) -> Self::Guard<'a> {
+        PyMutex::lock(self, rec, clock)
+    }
+    fn value(&self, clock: &dyn Clock) -> u64 {
+        PyMutex::try_lock(self, clock).expect("the run is over").value
+    }
+}
+
+/// The `private` mode's counters in one of the two layouts.
+pub enum PrivateCounters {
+    /// One cache line each.
+    Padded(Box<[CachePadded<AtomicU64>]>),
+    /// Groups of eight, each group starting a cache line.
+    Packed(Box<[CachePadded<[AtomicU64; 8]>]>),
+}
+
+impl PrivateCounters {
+    fn new(threads: usize, layout: Layout) -> Self {
+        match layout {
+            Layout::Padded => PrivateCounters::Padded(
+                (0..threads).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
+            ),
+            Layout::Packed => PrivateCounters::Packed(
+                (0..threads.div_ceil(8)).map(|_| CachePadded::new(Default::default())).collect(),
+            ),
+        }
+    }
+
+    fn cell(&self, thread: usize) -> &AtomicU64 {
+        match self {
+            PrivateCounters::Padded(cells) => &cells[thread],
+            PrivateCounters::Packed(groups) => &groups[thread / 8][thread % 8],
+        }
+    }
+
+    fn sum(&self) -> u64 {
+        let load = |c: &AtomicU64| c.load(Ordering::SeqCst);
+        match self {
+            PrivateCounters::Padded(cells) => cells.iter().map(|c| load(c)).sum(),
+            PrivateCounters::Packed(groups) => groups.iter().flat_map(|g| g.iter()).map(load).sum(),
+        }
+    }
+}
+
+/// The counters of one run, one variant per mode. Shared counters sit on their own cache line
+/// so that the modes compare the cost of sharing, not accidental false sharing with a
+/// neighbour (unless the private counters are asked to be [`Layout::Packed`]).
+pub enum Counters {
+    /// See [`Mode::Racy`].
+    Racy(CachePadded<AtomicU64>),
+    /// See [`Mode::PyMutex`].
+    PyMutex(CachePadded<PyMutex<Guarded>>),
+    /// See [`Mode::Mutex`].
+    Mutex(CachePadded<Mutex<Guarded>>),
+    /// See [`Mode::Atomic`].
+    Atomic(CachePadded<AtomicU64>),
+    /// See [`Mode::Private`].
+    Private(PrivateCounters),
+}
+
+impl Counters {
+    /// Fresh counters of `mode` for `threads` threads (`layout` matters to `private` only).
+    pub fn new(mode: Mode, threads: usize, layout: Layout) -> Self {
+        match mode {
+            Mode::Racy => Counters::Racy(Default::default()),
+            Mode::PyMutex => Counters::PyMutex(CachePadded::new(PyMutex::new(Guarded::default()))),
+            Mode::Mutex => Counters::Mutex(Default::default()),
+            Mode::Atomic => Counters::Atomic(Default::default()),
+            Mode::Private => Counters::Private(PrivateCounters::new(threads, layout)),
+        }
+    }
+
+    /// The final count, once the run is over.
+    pub fn total(&self, clock: &dyn Clock) -> u64 {
+        match self {
+            Counters::Racy(cell) | Counters::Atomic(cell) => cell.load(Ordering::SeqCst),
+            Counters::PyMutex(lock) => lock.value(clock),
+            Counters::Mutex(lock) => lock.value(clock),
+            Counters::Private(cells) => cells.sum(),
+        }
+    }
+
+    /// Runs `n` increments as thread `thread`, with `interp` between the steps.
+    #[inline(always)]
+    pub(crate) fn count<'c, K: Kernel, I: Interpreter<'c>>(
+        &'c self,
+        thread: usize,
+        n: u64,
+        interp: &mut I,
+        clock: &'c dyn Clock,
+    ) {
+        match self {
+            Counters::Racy(cell) => blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s)),
+            Counters::Private(cells) => {
+                let cell = cells.cell(thread);
+                blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s));
+            }
+            Counters::Atomic(cell) => blocks(n, interp, |i, s| {
+                s.step(i, Step::Loop);
+                cell.fetch_add(1, K::STORE);
+                s.step(i, Step::Write);
+                s.step(i, Step::Jump);
+            }),
+            Counters::PyMutex(lock) => locked(&**lock, thread, n, interp, clock),
+            Counters::Mutex(lock) => locked(&**lock, thread, n, interp, clock),
+        }
+    }
+}
+
+/// Whether an iteration runs step by step (calling the interpreter after each step) or whole.
+#[derive(Clone, Copy)]
+struct Stepping(bool);
+
+impl Stepping {
+    #[inline(always)]
+    fn step<'c, I: Interpreter<'c>>(self, interp: &mut I, step: Step) {
+        if self.0 {
+            interp.after(step);
+        }
+    }
+}
+
+/// Runs `n` iterations of `body` in blocks of [`BLOCK`], each block whole, then one iteration
+/// step by step whenever the interpreter asks for it.
+#[inline(always)]
+fn blocks<'c, I: Interpreter<'c>>(n: u64, interp: &mut I, mut body: impl FnMut(&mut I, Stepping)) {
+    let mut left = n;
+    while left > 0 {
+        if interp.pending() {
+            body(interp, Stepping(true));
+            left -= 1;
+            continue;
+        }
+        let block = left.min(BLOCK);
+        for _ in 0..block {
+            body(interp, Stepping(false));
+        }
+        left -= block;
+    }
+}
+
+/// `counter["value"] += 1` as a separate atomic load and atomic write. A stepped iteration
+/// writes with a swap, so the interpreter sees what the write replaced (a stale write can only
+/// happen there: a GIL thread is switched out only between steps).
+#[inline(always)]
+fn load_write<'c, K: Kernel, I: Interpreter<'c>>(cell: &AtomicU64, interp: &mut I, s: Stepping) {
+    s.step(interp, Step::Loop);
+    let read = cell.load(K::LOAD);
+    s.step(interp, Step::Read);
+    let value = read + 1;
+    s.step(interp, Step::Add);
+    if s.0 {
+        let replaced = cell.swap(value, K::STORE);
+        interp.wrote(replaced, read);
+    } else {
+        K::write(cell, value);
+    }
+    s.step(interp, Step::Write);
+    s.step(interp, Step::Jump);
+}
+
+/// `with lock: counter["value"] += 1`, counting how often the lock changed owner.
+#[inline(always)]
+fn locked<'c, I: Interpreter<'c>, L: UserLock>(
+    lock: &'c L,
+    thread: usize,
+    n: u64,
+    interp: &mut I,
+    clock: &'c dyn Clock,
+) {
+    let mut owner_changes = 0;
+    blocks(n, interp, |interp, s| {
+        s.step(interp, Step::Loop);
+        let mut guard = interp.blocking(|| lock.try_lock(clock), |rec| lock.lock(rec, clock));
+        s.step(interp, Step::LockAcquire);
+        if guard.last_owner != thread {
+            guard.last_owner = thread;
+            owner_changes += 1;
+        }
+        let read = guard.value;
+        s.step(interp, Step::Read);
+        let value = read + 1;
+        s.step(interp, Step::Add);
+        guard.value = value;
+        s.step(interp, Step::Write);
+        drop(guard);
+        s.step(interp, Step::LockRelease);
+        s.step(interp, Step::Jump);
+    });
+    interp.recorder().counts().lock_owner_changes += owner_changes;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::clock::InstantClock;
+    use crate::model::interp::{FreeThreads, SeqCstStore, SeqCstSwap};
+
+    #[test]
+    fn names_round_trip() {
+        for &mode in Mode::ALL {
+            assert_eq!(mode.name().parse::<Mode>().unwrap(), mode);
+            let json = serde_json::to_string(&mode).unwrap();
+            assert_eq!(json, format!("\"{}\"", mode.name()));
+        }
+        let err = "spin-lock".parse::<Mode>().unwrap_err();
+        assert_eq!(err.code(), "unknown-mode");
+        assert!(
+            err.to_string()
+                .contains(&Mode::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "))
+        );
+    }
+
+    #[test]
+    fn the_table_is_complete() {
+        for &mode in Mode::ALL {
+            let spec = mode.spec();
+            assert!(!spec.about.label.is_empty() && !spec.about.explain.is_empty(), "{mode}");
+            assert!(spec.python.starts_with('#'), "{mode}");
+            assert_eq!(spec.locks, spec.steps.contains(&Step::LockAcquire), "{mode}");
+        }
+        let names: std::collections::HashSet<_> = Mode::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(names.len(), Mode::ALL.len(), "names are unique");
+    }
+
+    #[test]
+    fn one_thread_counts_exactly_in_every_mode() {
+        let clock = InstantClock::new();
+        for &mode in Mode::ALL {
+            for n in [0, 1, BLOCK - 1, BLOCK, 1000] {
+                let counters = Counters::new(mode, 1, Layout::Padded);
+                let mut free = FreeThreads::new(&clock);
+                counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
+                assert_eq!(counters.total(&clock), n, "{mode}");
+            }
+        }
+    }
+
+    /// Records the steps of stepped iterations; asks for every iteration to be stepped.
+    struct Trace<'c>(Vec<Step>, FreeThreads<'c>);
+
+    impl<'c> Interpreter<'c> for Trace<'c> {
+        fn pending(&self) -> bool {
+            true
+        }
+        fn after(&mut self, step: Step) {
+            self.0.push(step);
+        }
+        fn wrote(&mut self, _replaced: u64, _read: u64) {}
+        fn blocking<T>(
+            &mut self,
+            attempt: impl FnOnce() -> Option<T>,
+            block: impl FnOnce(&mut Recorder<'c>) -> T,
+        ) -> T {
+            self.1.blocking(attempt, block)
+        }
+        fn recorder(&mut self) -> &mut Recorder<'c> {
+            self.1.recorder()
+        }
+    }
+
+    #[test]
+    fn each_mode_walks_its_steps_in_order() {
+        let clock = InstantClock::new();
+        for &mode in Mode::ALL {
+            let counters = Counters::new(mode, 1, Layout::Padded);
+            let mut trace = Trace(Vec::new(), FreeThreads::new(&clock));
+            counters.count::<SeqCstSwap, _>(0, 2, &mut trace, &clock);
+            let steps = mode.spec().steps;
+            assert_eq!(trace.0, [steps, steps].concat(), "{mode}");
+            assert_eq!(counters.total(&clock), 2);
+        }
+    }
+
+    #[test]
+    fn lock_modes_count_owner_changes() {
+        let clock = InstantClock::new();
+        for &mode in Mode::ALL.iter().filter(|m| m.spec().locks) {
+            let counters = Counters::new(mode, 2, Layout::Padded);
+            let mut first = FreeThreads::new(&clock);
+            let mut second = FreeThreads::new(&clock);
+            counters.count::<SeqCstStore, _>(0, 10, &mut first, &clock);
+            counters.count::<SeqCstStore, _>(1, 10, &mut second, &clock);
+            counters.count::<SeqCstStore, _>(0, 10, &mut first, &clock);
+            // The lock starts owned by "thread 0" (the default), so only handovers count.
+            assert_eq!(first.finish().counts.lock_owner_changes, 1, "{mode}");
+            assert_eq!(second.finish().counts.lock_owner_changes, 1, "{mode}");
+            assert_eq!(counters.total(&clock), 30, "{mode}");
+        }
+    }
+}

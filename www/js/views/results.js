@@ -1,0 +1,84 @@
+// Runs on the page: the latest run, large. Lost updates and expected-vs-final come first;
+// then time, throughput, speedup, and one bar per thread drawn from its own measured
+// start and end. During a long run it shows each thread's progress instead (the engine sends
+// it only after the run has lasted a while, so short runs repaint nothing while timed).
+import { h, fill } from './dom.js';
+import { count, gilLabel, ms, percent, rate, ratio } from './format.js';
+
+export class Results {
+  constructor(root) {
+    this.root = root;
+  }
+
+  showRunning(settings) {
+    this.root.dataset.state = 'running';
+    this.root.removeAttribute('data-lost');
+    fill(this.root,
+      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${settings.threads} thread${settings.threads > 1 ? 's' : ''}, ${gilLabel(settings)}…`),
+      h('div', { class: 'lanes', 'aria-label': 'progress of each thread' }));
+  }
+
+  /** Each thread's increments so far, of its share. */
+  showProgress(progress, shares) {
+    if (this.root.dataset.state !== 'running') return;
+    const box = this.root.querySelector('.lanes');
+    if (box.children.length !== shares.length) {
+      fill(box, shares.map((share, i) => lane(`thread ${i + 1}`, 0, 0, `0 of ${count(share)}`, 'progress')));
+    }
+    const lanes = box.querySelectorAll('.lane');
+    progress.forEach((done, i) => {
+      const share = shares[i] || 1;
+      const bar = lanes[i]?.querySelector('.bar');
+      if (!bar) return;
+      bar.style.width = `${(100 * done) / share}%`;
+      lanes[i].querySelector('.lane-label').textContent = `${count(done)} of ${count(share)}`;
+    });
+  }
+
+  /** @param {object} report from the engine; @param {number|null} speedup vs 1 thread */
+  showReport(report, speedup) {
+    this.root.dataset.state = 'done';
+    // When the page showed it, on its own clock: the benchmark's "first result" time.
+    this.root.dataset.shownAt = String(performance.now());
+    const lost = report.lost > 0;
+    this.root.toggleAttribute('data-lost', lost);
+    const wall = report.wall_ms || 1;
+    fill(this.root,
+      h('p', { class: `verdict ${lost ? 'lost' : 'exact'}`, 'data-field': 'verdict' },
+        lost ? `${count(report.lost)} updates lost (${percent(report.loss_percent)})`
+          : 'No update lost'),
+      h('dl', { class: 'figures' },
+        figure('Expected', count(report.expected), 'expected'),
+        figure('Final counter', count(report.final), 'final'),
+        figure('Lost updates', `${count(report.lost)} (${percent(report.loss_percent)})`, 'lost'),
+        figure('Wall time', ms(report.wall_ms), 'wall'),
+        figure('Throughput', rate(report.million_per_second), 'throughput'),
+        figure('Speedup vs 1 thread', speedup === null ? 'needs a 1-thread run' : ratio(speedup), 'speedup', speedup === null ? 'hint' : '')),
+      h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
+        report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
+          (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
+          `${ms(t)} · ${count(report.per_thread_increments[i])}`, 'time'))),
+      h('p', { class: 'fine', 'data-field': 'settings' },
+        `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
+        + `${gilLabel(report)} · `
+        + `${report.distinct_threads} distinct worker${report.distinct_threads > 1 ? 's' : ''} ran · `
+        + `every time measured inside the threads`));
+  }
+
+  showFailure(message) {
+    this.root.dataset.state = 'failed';
+    fill(this.root, h('p', { class: 'verdict failed' }, 'Run failed'), h('p', {}, message));
+  }
+}
+
+function figure(label, value, field, kind = '') {
+  return h('div', { class: 'figure' }, h('dt', {}, label), h('dd', { 'data-field': field, class: kind }, value));
+}
+
+function lane(name, offsetPercent, widthPercent, label, kind) {
+  return h('div', { class: `lane ${kind}` },
+    h('span', { class: 'lane-name' }, name),
+    h('span', { class: 'track' },
+      h('span', { class: 'bar', style: `margin-left:${offsetPercent}%;width:${widthPercent}%` })),
+    h('span', { class: 'lane-label' }, label));
+}

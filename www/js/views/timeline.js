@@ -1,0 +1,282 @@
+// Runs on the page: the timeline of the last run on a canvas. One lane per thread, time
+// across; coloured spans for what each thread was doing (its own recorded state changes),
+// marks for drop requests, GIL handoffs, stale writes and lock handoffs. Zoom with the wheel,
+// the buttons or a pinch; drag to pan. Beside it: exact counts from the engine.
+import { h, fill } from './dom.js';
+import { count, gilOn, ms } from './format.js';
+
+/** State colours and words; the order is the legend's. */
+export const STATES = {
+  running: { color: '#2757c5', label: 'running (no GIL)' },
+  holding_gil: { color: '#1f7a3a', label: 'holding the GIL, running' },
+  waiting_gil: { color: '#c9d1d9', label: 'waiting for the GIL' },
+  switch_wait: { color: '#e0a526', label: 'dropped on request, waiting for the switch' },
+  waiting_lock: { color: '#d4572a', label: 'waiting for the lock (GIL released)' },
+  parked: { color: '#8e44ad', label: 'parked in the lock (asleep)' },
+};
+const HOLDING_LOCK = { label: 'while holding the lock (hatched)' };
+const MARKS = {
+  drop_request: { color: '#b8860b', label: 'drop request', shape: 'triangle' },
+  handoff: { color: '#111', label: 'GIL handoff', shape: 'tick' },
+  stale_write: { color: '#c2261f', label: 'stale write (lost updates)', shape: 'dot' },
+  lock_handoff: { color: '#8e44ad', label: 'lock handed over', shape: 'diamond' },
+};
+
+const LANE = 26;
+const GAP = 6;
+const AXIS = 22;
+const LABEL = 64;
+
+export class Timeline {
+  constructor(root) {
+    this.root = root;
+    this.canvas = root.querySelector('canvas');
+    this.windowLabel = root.querySelector('[data-role=window]');
+    this.counts = root.querySelector('[data-role=counts]');
+    this.note = root.querySelector('[data-role=timeline-note]');
+    this.lanes = [];
+    this.view = [0, 1];
+    fill(root.querySelector('[data-role=legend]'), [
+      ...Object.values(STATES).map((s) => h('li', {}, h('span', { class: 'swatch', style: `background:${s.color}` }), s.label)),
+      h('li', {}, h('span', { class: 'swatch hatched' }), HOLDING_LOCK.label),
+      ...Object.values(MARKS).map((m) => h('li', {}, h('span', { class: `mark ${m.shape}`, style: `color:${m.color}` }), m.label)),
+    ]);
+    root.querySelector('[data-zoom=in]').addEventListener('click', () => this.zoom(0.5));
+    root.querySelector('[data-zoom=out]').addEventListener('click', () => this.zoom(2));
+    root.querySelector('[data-zoom=reset]').addEventListener('click', () => this.reset());
+    this.listen();
+    new ResizeObserver(() => this.draw()).observe(this.canvas);
+  }
+
+  /**
+   * Shows the timeline of `report`. `hostOffsetMs` aligns the engine's clock with the page's
+   * time origin; `capacity` is how many events each thread keeps; `names` decodes event codes.
+   */
+  show(report, { hostOffsetMs = 0, capacity = 20000, names }) {
+    this.report = report;
+    this.end = Math.max(1, Math.round(report.wall_ms * 1e6));
+    this.lanes = report.timeline.map((thread) => lane(thread, this.end, names));
+    this.root.hidden = false;
+    this.reset();
+    this.showCounts(report);
+    const dropped = report.summary.events_dropped;
+    const started = hostOffsetMs + report.clock_start_ms;
+    this.note.textContent = [
+      `The run started ${ms(started)} after this page's time origin (performance.timeOrigin); `
+        + 'every time was read by the thread it belongs to.',
+      dropped > 0
+        ? `Each thread records its first ${count(capacity)} events: `
+          + `${count(dropped)} later events were not recorded, so the end of some lanes is left blank. `
+          + 'The counts beside the timeline are exact.'
+        : 'Every event was recorded.',
+    ].join(' ');
+  }
+
+  showCounts(report) {
+    const s = report.summary;
+    const t = s.state_ns;
+    const rows = gilOn(report)
+      ? [
+        ['GIL handoffs', count(s.handoffs)],
+        ['Drop requests', count(s.drop_requests)],
+        ['Mean GIL hold', ms(s.mean_gil_hold_ms)],
+        ['Waiting for the GIL', ms((t.waiting_gil + t.switch_wait) / 1e6)],
+        ['Waiting for the lock', ms((t.waiting_lock + t.parked) / 1e6)],
+        ['Stale writes', `${count(s.stale_writes)} (overwrote ${count(s.overwritten)})`],
+      ]
+      : [
+        ['Running', ms(t.running / 1e6)],
+        ['Parked in the lock', ms(t.parked / 1e6)],
+        ['Lock waits', count(s.lock_waits)],
+        ['Lock owner changes', count(s.lock_owner_changes)],
+      ];
+    if (s.parks || s.lock_handoffs) rows.push(['Parks', count(s.parks)], ['Lock handed over', count(s.lock_handoffs)]);
+    fill(this.counts, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value))));
+  }
+
+  reset() {
+    this.view = [0, this.end];
+    this.draw();
+  }
+
+  /** Zooms by `factor` around `centre` (ns; the middle of the view by default). */
+  zoom(factor, centre = (this.view[0] + this.view[1]) / 2) {
+    const min = 2000; // 2 us: below the browser clock's 5 us there is nothing to see
+    const span = Math.min(this.end, Math.max(min, (this.view[1] - this.view[0]) * factor));
+    const ratio = (centre - this.view[0]) / (this.view[1] - this.view[0] || 1);
+    this.view[0] = centre - span * ratio;
+    this.clampView(span);
+    this.draw();
+  }
+
+  clampView(span) {
+    if (this.view[0] < 0) this.view[0] = 0;
+    if (this.view[0] + span > this.end) this.view[0] = Math.max(0, this.end - span);
+    this.view[1] = this.view[0] + span;
+  }
+
+  /** Time (ns) under a client x coordinate. */
+  timeAt(clientX) {
+    const box = this.canvas.getBoundingClientRect();
+    const x = Math.min(Math.max(clientX - box.left - LABEL, 0), box.width - LABEL);
+    return this.view[0] + (x / Math.max(1, box.width - LABEL)) * (this.view[1] - this.view[0]);
+  }
+
+  listen() {
+    const canvas = this.canvas;
+    canvas.addEventListener('wheel', (event) => {
+      if (!this.lanes.length) return;
+      event.preventDefault();
+      this.zoom(event.deltaY < 0 ? 0.8 : 1.25, this.timeAt(event.clientX));
+    }, { passive: false });
+    const pointers = new Map();
+    let last = null;
+    canvas.addEventListener('pointerdown', (event) => {
+      canvas.setPointerCapture(event.pointerId);
+      pointers.set(event.pointerId, event.clientX);
+      last = null;
+    });
+    canvas.addEventListener('pointermove', (event) => {
+      if (!pointers.has(event.pointerId) || !this.lanes.length) return;
+      const before = [...pointers.values()];
+      pointers.set(event.pointerId, event.clientX);
+      const after = [...pointers.values()];
+      const span = this.view[1] - this.view[0];
+      const width = Math.max(1, canvas.getBoundingClientRect().width - LABEL);
+      if (after.length === 2) {
+        // Pinch: zoom by the change in distance between the two fingers.
+        const distance = Math.abs(after[0] - after[1]);
+        if (last) this.zoom(last / Math.max(distance, 1), this.timeAt((after[0] + after[1]) / 2));
+        last = distance;
+        return;
+      }
+      const dx = after[0] - before[0];
+      this.view[0] -= (dx / width) * span;
+      this.clampView(span);
+      this.draw();
+    });
+    const end = (event) => { pointers.delete(event.pointerId); last = null; };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+  }
+
+  draw() {
+    const canvas = this.canvas;
+    const width = canvas.clientWidth;
+    if (!width || !this.lanes.length) return;
+    const height = AXIS + this.lanes.length * (LANE + GAP);
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.height = `${height}px`;
+    const g = canvas.getContext('2d');
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    g.clearRect(0, 0, width, height);
+    const [t0, t1] = this.view;
+    const plot = width - LABEL;
+    const x = (t) => LABEL + ((t - t0) / (t1 - t0)) * plot;
+    g.font = '12px system-ui, sans-serif';
+    g.textBaseline = 'middle';
+    this.lanes.forEach((laneData, i) => {
+      const y = AXIS + i * (LANE + GAP);
+      g.fillStyle = '#5b6672';
+      g.fillText(`thread ${i + 1}`, 0, y + LANE / 2);
+      g.fillStyle = '#f4f6f8';
+      g.fillRect(LABEL, y, plot, LANE);
+      for (const span of laneData.spans) {
+        if (span.end < t0 || span.start > t1) continue;
+        const a = Math.max(LABEL, x(span.start));
+        const b = Math.min(width, x(span.end));
+        g.fillStyle = STATES[span.state]?.color ?? '#999';
+        g.fillRect(a, y, Math.max(1, b - a), LANE);
+        if (span.holdingLock) hatch(g, a, y, Math.max(1, b - a), LANE);
+      }
+      for (const mark of laneData.marks) {
+        if (mark.t < t0 || mark.t > t1) continue;
+        drawMark(g, MARKS[mark.kind], x(mark.t), y);
+      }
+    });
+    drawAxis(g, t0, t1, LABEL, plot);
+    this.windowLabel.textContent = `${ms(t0 / 1e6)} – ${ms(t1 / 1e6)} of ${ms(this.end / 1e6)}`;
+    canvas.dataset.drawnLanes = String(this.lanes.filter((l) => l.spans.length).length);
+  }
+}
+
+/**
+ * Spans and marks of one thread from its event columns (typed arrays: times in ns after the
+ * run's start, event codes that `names` decodes, values).
+ */
+function lane(thread, end, names) {
+  const spans = [];
+  const marks = [];
+  let open = null;
+  for (let i = 0; i < thread.code.length; i++) {
+    const name = names[thread.code[i]];
+    const t = thread.t_ns[i];
+    if (name in STATES || name === 'done') {
+      // Clocks of different workers differ by a tick: never draw a span backwards.
+      if (open) spans.push({ ...open, end: Math.max(open.start, t) });
+      open = name === 'done' ? null : { state: name, start: t, holdingLock: thread.value[i] === 1 };
+    } else {
+      marks.push({ kind: name, t });
+    }
+  }
+  // A log cut short by its bound ends where its last event was: the rest is unknown.
+  if (open && thread.dropped === 0) spans.push({ ...open, end });
+  return { spans, marks };
+}
+
+function hatch(g, x, y, w, hgt) {
+  g.save();
+  g.beginPath();
+  g.rect(x, y, w, hgt);
+  g.clip();
+  g.strokeStyle = 'rgba(0,0,0,0.45)';
+  g.lineWidth = 1;
+  for (let i = -hgt; i < w; i += 6) {
+    g.moveTo(x + i, y + hgt);
+    g.lineTo(x + i + hgt, y);
+  }
+  g.stroke();
+  g.restore();
+}
+
+function drawMark(g, mark, x, y) {
+  g.fillStyle = mark.color;
+  g.strokeStyle = mark.color;
+  g.beginPath();
+  switch (mark.shape) {
+    case 'triangle':
+      g.moveTo(x - 4, y - 1); g.lineTo(x + 4, y - 1); g.lineTo(x, y + 6); g.fill(); break;
+    case 'tick':
+      g.lineWidth = 2; g.moveTo(x, y - 2); g.lineTo(x, y + LANE + 2); g.stroke(); break;
+    case 'dot':
+      g.arc(x, y + LANE / 2, 3.5, 0, 2 * Math.PI); g.fill(); break;
+    case 'diamond':
+      g.moveTo(x, y + LANE - 9); g.lineTo(x + 4, y + LANE - 4); g.lineTo(x, y + LANE + 1);
+      g.lineTo(x - 4, y + LANE - 4); g.fill(); break;
+  }
+}
+
+function drawAxis(g, t0, t1, left, width) {
+  const span = (t1 - t0) / 1e6; // ms
+  const step = niceStep(span / 6);
+  g.fillStyle = '#5b6672';
+  g.strokeStyle = '#d8dee4';
+  g.lineWidth = 1;
+  g.textBaseline = 'top';
+  const first = Math.ceil(t0 / 1e6 / step) * step;
+  for (let t = first; t <= t1 / 1e6 + 1e-9; t += step) {
+    const x = left + ((t * 1e6 - t0) / (t1 - t0)) * width;
+    g.beginPath();
+    g.moveTo(x, 14);
+    g.lineTo(x, 20);
+    g.stroke();
+    g.fillText(ms(t), Math.min(x + 2, left + width - 40), 0);
+  }
+}
+
+function niceStep(raw) {
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw;
+}
