@@ -10,7 +10,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { ROOT, launchBrowser, openPage, startServer, waitForEngine } from '../tests/browser/harness.mjs';
+import { ROOT, choices, launchBrowser, openPage, startServer, waitForEngine } from '../tests/browser/harness.mjs';
 import { browserRun, machine, median, native, parseArgs } from './sides.mjs';
 
 const args = parseArgs(process.argv.slice(2));
@@ -21,7 +21,7 @@ if (args.matrix) {
 const SMOKE = args.smoke;
 const TOTAL = Number(args.total ?? (SMOKE ? 100_000 : 20_000_000));
 const REPS = Number(args.reps ?? (SMOKE ? 1 : 5));
-const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
+const MODES = choices('mode');
 
 /**
  * Opens a fresh page (cold cache) and times navigation to the first result of a small run.
@@ -53,8 +53,8 @@ async function longTasks(browser, url, settings) {
     form.elements.total.value = String(s.total);
     form.elements.mode.value = s.mode;
     form.elements.threads.value = String(s.threads);
-    form.elements.gil.checked = Boolean(s.gil);
-    form.elements.safePoints.value = s.safePoints ?? '3.10';
+    form.elements.gil.value = s.gil ?? 'off';
+    form.elements.interval.value = String(s.interval ?? 5);
   }, settings);
   await page.click('button[data-role=run]');
   await page.waitForSelector('#controls[aria-busy=false]', { timeout: 600_000 });
@@ -99,7 +99,7 @@ async function main() {
     }
 
     // What the GIL check costs at 1 thread: racy with the GIL off, on (3.10) and on (3.9).
-    const gilConfigs = [{}, { gil: true, safePoints: '3.10' }, { gil: true, safePoints: '3.9' }]
+    const gilConfigs = [{ gil: 'off' }, { gil: '3.10' }, { gil: '3.9' }]
       .map((g) => ({ mode: 'racy', threads: 1, total: TOTAL, ...g }));
     const gilSamples = gilConfigs.map(() => ({ native: [], browser: [] }));
     for (let rep = 0; rep < REPS; rep++) {
@@ -109,7 +109,7 @@ async function main() {
       }
     }
     const gilOverhead = gilConfigs.slice(1).map((config, i) => ({
-      safe_points: config.safePoints,
+      gil: config.gil,
       native_percent: 100 * (median(gilSamples[i + 1].native) / median(gilSamples[0].native) - 1),
       browser_percent: 100 * (median(gilSamples[i + 1].browser) / median(gilSamples[0].browser) - 1),
     }));
@@ -120,7 +120,7 @@ async function main() {
     const longTotal = Math.min(2e9, Math.round((seconds * 1000 * TOTAL) / racyOne.browser_ms));
     const long = [
       { label: `racy, 2 threads, ~${seconds} s`, ...(await longTasks(browser, server.url, { mode: 'racy', threads: 2, total: longTotal })) },
-      { label: 'pymutex, 4 threads, GIL on (3.9), 0.1 ms interval: full event logs', ...(await longTasks(browser, server.url, { mode: 'pymutex', threads: Math.min(4, env.poolSize), total: SMOKE ? 100_000 : 4_000_000, gil: true, safePoints: '3.9', switchIntervalMs: 0.1 })) },
+      { label: 'pymutex, 4 threads, GIL on (3.9), 0.1 ms interval: full event logs', ...(await longTasks(browser, server.url, { mode: 'pymutex', threads: Math.min(4, env.poolSize), total: SMOKE ? 100_000 : 4_000_000, gil: '3.9', interval: 0.1 })) },
     ];
 
     const cold = [];
@@ -202,7 +202,7 @@ function print(r) {
     console.log(`${row.mode.padEnd(8)} ${pad(row.threads, 3)} ${pad(row.native_ms.toFixed(1), 10)} ${pad(row.browser_ms.toFixed(1), 10)} ${pad(row.browser_over_native.toFixed(2), 7)} ${pad(row.native_speedup.toFixed(2), 9)} ${pad(row.browser_speedup.toFixed(2), 9)} ${pad(row.native_efficiency.toFixed(2), 6)} ${pad(row.browser_efficiency.toFixed(2), 6)} ${pad(row.native_lost, 12)} ${pad(row.browser_lost, 12)}`);
   }
   console.log('\nGIL check at 1 thread (racy, GIL on vs off):');
-  for (const g of r.gil_overhead_at_1_thread) console.log(`  ${g.safe_points} safe points: native ${g.native_percent.toFixed(1)}%, browser ${g.browser_percent.toFixed(1)}%`);
+  for (const g of r.gil_overhead_at_1_thread) console.log(`  ${g.gil} safe points: native ${g.native_percent.toFixed(1)}%, browser ${g.browser_percent.toFixed(1)}%`);
   console.log('\nlock owner changes (median), a contended lock in the browser vs natively:');
   for (const row of r.rows.filter((x) => x.threads > 1 && (x.mode === 'mutex' || x.mode === 'pymutex'))) {
     console.log(`  ${row.mode} at ${row.threads} threads: native ${row.native_lock_owner_changes}, browser ${row.browser_lock_owner_changes}`);

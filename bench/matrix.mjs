@@ -14,9 +14,9 @@ const TOTAL = Number(args.total ?? 20_000_000);
 const THREADS = Number(args.threads ?? 2);
 const REPS = Number(args.reps ?? 3);
 const WORLDS = [
-  { label: 'GIL on, 3.10+ safe points', gil: true, safePoints: '3.10' },
-  { label: 'GIL on, 3.9 safe points', gil: true, safePoints: '3.9' },
-  { label: 'without GIL', gil: false },
+  { label: 'GIL on, 3.10+ safe points', gil: '3.10' },
+  { label: 'GIL on, 3.9 safe points', gil: '3.9' },
+  { label: 'without GIL', gil: 'off' },
 ];
 
 const server = await startServer();
@@ -28,7 +28,7 @@ try {
   for (const world of WORLDS) {
     for (const script of SCRIPTS) {
       const settings = { mode: script.mode, threads: script.threads ?? THREADS, total: TOTAL,
-        gil: world.gil, safePoints: world.safePoints ?? '3.10', switchIntervalMs: 5 };
+        gil: world.gil, interval: 5 };
       // The median run of REPS (by time), each side interleaved with the other.
       const runs = { native: [], browser: [] };
       for (let i = 0; i < REPS; i++) {

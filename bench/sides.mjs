@@ -25,15 +25,13 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** One run of the native CLI (`gil-playground run --json`) with the page's settings. */
+/**
+ * One run of the native CLI (`gil-playground run --json`) with the page's settings: the same
+ * names as flags (`{ gil: '3.9' }` is `--gil 3.9`).
+ */
 export async function native(settings) {
-  const flags = ['run', '--json', '--mode', settings.mode, '--threads', String(settings.threads),
-    '--total', String(settings.total)];
-  if (settings.gil) {
-    flags.push('--gil', 'on', '--safe-points', settings.safePoints ?? '3.10');
-    if (settings.switchIntervalMs) flags.push('--switch-interval-ms', String(settings.switchIntervalMs));
-  }
-  if (settings.layout) flags.push('--layout', settings.layout);
+  const flags = ['run', '--json'];
+  for (const [name, value] of Object.entries(settings)) flags.push(`--${name}`, String(value));
   const { stdout } = await exec(CLI, flags);
   return JSON.parse(stdout);
 }

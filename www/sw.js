@@ -2,8 +2,8 @@
 // of the build for offline use, and adds the cross-origin isolation headers to every response
 // it serves, so that a host that cannot send them (a plain static host) still gets a page
 // that may use shared-memory threads. It handles only this origin's GET requests; the page
-// makes no other. sw-manifest.js (written by build.sh) lists the files and a version that
-// changes with them: a new build installs a new cache and deletes the old one.
+// makes no other. sw-manifest.js (written by build.sh) lists the files, the headers and a
+// version that changes with them: a new build installs a new cache and deletes the old one.
 importScripts('./sw-manifest.js');
 
 const BUILD = self.GIL_PLAYGROUND_BUILD;
@@ -44,16 +44,11 @@ async function respond(request) {
   return isolated(response);
 }
 
-/** The response with COOP, COEP and CORP added where the server did not send them. */
+/** The response with COOP, COEP and CORP (the build's list) added where the server did not send them. */
 function isolated(response) {
   if (response.type === 'opaque' || response.status === 0) return response;
   const headers = new Headers(response.headers);
-  const defaults = {
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-embedder-policy': 'require-corp',
-    'cross-origin-resource-policy': 'same-origin',
-  };
-  for (const [name, value] of Object.entries(defaults)) {
+  for (const [name, value] of Object.entries(BUILD.headers)) {
     if (!headers.has(name)) headers.set(name, value);
   }
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });

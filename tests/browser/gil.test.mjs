@@ -13,36 +13,35 @@ let problems;
 usePlayground((s) => ({ server, browser, page, problems } = s), { total: TOTAL });
 
 
-async function setGil(on, safePoints = '3.10', intervalMs = '5') {
-  await page.setChecked('#gil', on);
-  await page.selectOption('#safe-points', safePoints);
-  await page.fill('#switch-interval', intervalMs);
+async function setGil(gil, interval = '5') {
+  await page.selectOption('#gil', gil);
+  await page.fill('#interval', interval);
 }
 
 describe('the emulated GIL on the page', () => {
   it('changes the run settings shown in the results when switched', async () => {
-    await setGil(false);
+    await setGil('off');
     let entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
-    assert.equal(entry.report.gil, null);
+    assert.equal(entry.report.gil, 'off');
     assert.match(await page.textContent('[data-field=settings]'), /GIL off/);
 
-    await setGil(true, '3.9', '1');
+    await setGil('3.9', '1');
     entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
-    assert.deepEqual(entry.report.gil, { switch_interval_ms: 1, safe_points: '3.9' });
-    assert.match(await page.textContent('[data-field=settings]'), /GIL on \(3\.9 safe points, 1 ms\)/);
+    assert.deepEqual([entry.report.gil, entry.report.interval], ['3.9', 1]);
+    assert.match(await page.textContent('[data-field=settings]'), /GIL on, 3\.9 safe points, 1 ms/);
     assert.equal(entry.report.summary.overwritten, entry.report.lost, 'stale writes account for every loss');
 
-    await setGil(true, '3.10', '0.5');
+    await setGil('3.10', '0.5');
     entry = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
-    assert.deepEqual(entry.report.gil, { switch_interval_ms: 0.5, safe_points: '3.10' });
-    assert.match(await page.textContent('[data-field=settings]'), /GIL on \(3\.10\+ safe points, 0\.5 ms\)/);
+    assert.deepEqual([entry.report.gil, entry.report.interval], ['3.10', 0.5]);
+    assert.match(await page.textContent('[data-field=settings]'), /GIL on, 3\.10\+ safe points, 0\.5 ms/);
     assert.equal(entry.report.final, TOTAL, '3.10 safe points never split "+="');
     const row = await page.textContent('#history tbody tr:first-child');
-    assert.match(row, /on \(3\.10\+ safe points, 0\.5 ms\)/);
+    assert.match(row, /on, 3\.10\+ safe points, 0\.5 ms/);
   });
 
   it('draws a non-empty lane for every thread of the last run', async () => {
-    await setGil(true, '3.9', '0.5');
+    await setGil('3.9', '0.5');
     const entry = await runFromForm(page, { mode: 'pymutex', threads: 4, total: TOTAL });
     assert.equal(entry.report.timeline.length, 4);
     assert.ok(await page.isVisible('#timeline canvas'));
@@ -74,30 +73,30 @@ describe('the emulated GIL on the page', () => {
   });
 
   it('marks the safe points of the chosen version in the bytecode', async () => {
-    await setGil(true, '3.9');
-    await page.dispatchEvent('#safe-points', 'change');
+    await setGil('3.9');
+    await page.dispatchEvent('#gil', 'change');
     assert.equal(await page.locator('#python .bytecode li.safe-point').count(), 5);
     await page.selectOption('#mode', 'racy');
     assert.match(await page.textContent('#python [data-role=serve-weights]'),
       /after loop 17%, after read 22%, after add 32%, after write 25%, after jump 3%/);
-    await setGil(true, '3.10');
-    await page.dispatchEvent('#safe-points', 'change');
+    await setGil('3.10');
+    await page.dispatchEvent('#gil', 'change');
     assert.equal(await page.locator('#python .bytecode li.safe-point').count(), 1);
     assert.match(await page.textContent('#python .bytecode li.safe-point'), /JUMP_BACKWARD/);
   });
 
   it('refuses a switch interval out of range, in words', async () => {
-    await setGil(true, '3.10', '0');
+    await setGil('3.10', '0');
     const zero = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
     assert.match(zero.error, /A switch interval of 0 ms is out of range: choose between 0\.1 and 100 ms/);
-    await setGil(true, '3.10', '');
+    await setGil('3.10', '');
     const empty = await runFromForm(page, { mode: 'racy', threads: 2, total: TOTAL });
-    assert.match(empty.error, /must be a number of milliseconds between 0\.1 and 100/);
-    await setGil(true, '3.10', '5');
+    assert.match(empty.error, /The switch interval must be a number between 0\.1 and 100 ms, not “”/);
+    await setGil('3.10', '5');
   });
 
   it('runs the seed matrix: eight runs whose finals fit their modes', async () => {
-    await setGil(true, '3.10', '5');
+    await setGil('3.10', '5');
     await page.selectOption('#threads', '2');
     await page.selectOption('#total', String(TOTAL));
     const before = await page.evaluate(() => window.gilPlayground.history.entries.length);
@@ -106,22 +105,22 @@ describe('the emulated GIL on the page', () => {
     const entries = await page.evaluate((n) => window.gilPlayground.history.entries.slice(0, n).reverse(), 8);
     assert.equal(await page.evaluate(() => window.gilPlayground.history.entries.length), before + 8);
     const expect = [
-      ['racy', 1, true], ['racy', 2, true], ['pymutex', 2, true], ['private', 2, true],
-      ['racy', 1, false], ['racy', 2, false], ['pymutex', 2, false], ['private', 2, false],
+      ['racy', 1, '3.10'], ['racy', 2, '3.10'], ['pymutex', 2, '3.10'], ['private', 2, '3.10'],
+      ['racy', 1, 'off'], ['racy', 2, 'off'], ['pymutex', 2, 'off'], ['private', 2, 'off'],
     ];
     for (const [i, [mode, threads, gil]] of expect.entries()) {
       const { report } = entries[i];
       assert.equal(report.mode, mode);
       assert.equal(report.threads, threads);
-      assert.equal(Boolean(report.gil), gil);
-      const mayLose = mode === 'racy' && threads > 1 && !gil;
+      assert.equal(report.gil, gil);
+      const mayLose = mode === 'racy' && threads > 1 && gil === 'off';
       if (mayLose) assert.ok(report.final <= TOTAL);
       else assert.equal(report.final, TOTAL, `${mode} ${threads} GIL ${gil}`);
     }
     const output = await page.textContent('#matrix');
     assert.equal(output.match(/===== Running /g).length, 8);
     assert.equal(output.match(/Final counter value: /g).length, 8);
-    assert.match(output, /With GIL \(3\.10\+ safe points, 5 ms\)/);
+    assert.match(output, /With GIL \(on, 3\.10\+ safe points, 5 ms\)/);
     const shape = await page.$$eval('#matrix [data-role=shape] li', (lis) => lis.map((li) => li.textContent));
     assert.ok(shape.length >= 5, shape.join('\n'));
     // The words follow the numbers: with 3.10 safe points and the GIL, nothing was lost.
@@ -134,10 +133,10 @@ describe('the emulated GIL on the page', () => {
 
   it('takes the README\'s screenshot: 3.9 safe points losing updates under the GIL', async () => {
     const { page: fresh, context } = await openPage(browser,
-      `${server.url}?mode=racy&threads=2&total=20000000&gil=1&safe=3.9`, { viewport: { width: 1200, height: 1500 } });
+      `${server.url}?mode=racy&threads=2&total=20000000&gil=3.9`, { viewport: { width: 1200, height: 1500 } });
     await waitForEngine(fresh);
     const { report } = await runFromForm(fresh, {});
-    assert.equal(report.gil.safe_points, '3.9');
+    assert.equal(report.gil, '3.9');
     await fresh.screenshot({ path: `${ROOT}docs/screenshot.png` });
     await context.close();
   });

@@ -1,12 +1,22 @@
 // Test harness shared by the browser tests: starts the project's own server (the release
 // binary that ./build.sh builds) and Debian's Chromium through playwright-core.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { chromium } from 'playwright-core';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = `${ROOT}target/release/gil-playground`;
+
+/**
+ * The engine's tables (settings with their choices and limits, modes, bytecode), from the
+ * same Rust the page's wasm module is built from: tests take their lists from here.
+ */
+export const ENGINE = JSON.parse(execFileSync(BIN, ['info'], { encoding: 'utf8' }));
+/** The names of a choice setting's choices (`choices('mode')`). */
+export const choices = (setting) => ENGINE.settings.find((f) => f.name === setting).choices.map((c) => c.name);
+/** The mode names whose table entry has `flag` set (`modesWhere('exact')`). */
+export const modesWhere = (flag) => ENGINE.modes.filter((m) => m[flag]).map((m) => m.name);
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 // Without the background-networking flags Chromium keeps dialling Google on a closed network.
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

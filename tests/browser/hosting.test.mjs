@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdtemp, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { ROOT, launchBrowser, openPage, startServer, waitForEngine } from './harness.mjs';
+import { ROOT, choices, launchBrowser, openPage, startServer, waitForEngine } from './harness.mjs';
 
 let browser;
 
@@ -82,7 +82,7 @@ describe('a static host that sends no headers', () => {
     await page.reload();
     await waitForEngine(page);
     assert.equal(await page.evaluate(() => self.crossOriginIsolated), true);
-    const report = await engineRun(page, { mode: 'racy', threads: 2, total: 1_000_000, gil: true, safePoints: '3.10' });
+    const report = await engineRun(page, { mode: 'racy', threads: 2, total: 1_000_000, gil: '3.10' });
     assert.equal(report.final, 1_000_000);
     // The deck too was saved for offline use.
     const deck = await page.evaluate(() => fetch('deck.html').then((r) => r.status));
@@ -145,7 +145,7 @@ describe('honest fallbacks', () => {
     assert.match(notice, /inside a frame that is not cross-origin isolated/);
     assert.match(notice, /threads=“4” is above 1: using 1/, 'the link asked for more threads than can run');
     assert.ok(await frame.isVisible('#notice button:text("Open in a new tab")'));
-    for (const mode of ['racy', 'pymutex', 'mutex', 'atomic', 'private']) {
+    for (const mode of choices('mode')) {
       const report = await frame.evaluate((m) => window.gilPlayground.engine.run({ mode: m, threads: 1, total: 200_000 }), mode);
       assert.equal(report.final, 200_000, mode);
     }

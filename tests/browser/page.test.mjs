@@ -2,10 +2,11 @@
 // refused settings, a responsive main thread, panics reaching the page, Stop.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { forceOption, runFromForm, waitForEngine } from './harness.mjs';
+import { choices, forceOption, modesWhere, runFromForm, waitForEngine } from './harness.mjs';
 import { usePlayground } from './session.mjs';
 
-const MODES = ['racy', 'pymutex', 'mutex', 'atomic', 'private'];
+const MODES = choices('mode');
+const EXACT = modesWhere('exact');
 const TOTAL = 2_000_000; // not a preset: each test adds it to the form with forceOption
 let server;
 let browser;
@@ -26,11 +27,15 @@ describe('the playground page', () => {
     assert.deepEqual(offered, Array.from({ length: poolSize }, (_, i) => i + 1));
   });
 
-  it('lists exactly the modes the engine knows', async () => {
+  it('lists exactly the modes and settings the engine knows', async () => {
     const inPage = await page.$$eval('#mode option', (os) => os.map((o) => o.value));
-    const inEngine = await page.evaluate(() => window.gilPlayground.engine.info.modes);
+    const inEngine = await page.evaluate(() => window.gilPlayground.engine.info.modes.map((m) => m.name));
     assert.deepEqual(inPage, inEngine);
-    assert.deepEqual(inEngine, MODES);
+    assert.deepEqual(inEngine, MODES, 'the wasm build and the CLI have the same table');
+    const fields = await page.$$eval('#controls [data-setting]', (ls) => ls.map((l) => l.dataset.setting));
+    const inLinks = await page.evaluate(() => window.gilPlayground.engine.info.settings
+      .filter((f) => f.in_links).map((f) => f.name));
+    assert.deepEqual(fields, inLinks);
   });
 
   for (const mode of MODES) {
@@ -45,7 +50,7 @@ describe('the playground page', () => {
         assert.equal(new Set(report.thread_ids).size, threads);
         assert.equal(report.per_thread_increments.reduce((a, b) => a + b, 0), TOTAL);
         assert.equal(report.lost, report.expected - report.final);
-        if (mode === 'racy' && threads > 1) assert.ok(report.final <= TOTAL);
+        if (!EXACT.includes(mode) && threads > 1) assert.ok(report.final <= TOTAL);
         else assert.equal(report.final, TOTAL, 'exact');
         // The page shows the same numbers the engine measured.
         const shownFinal = await page.textContent('[data-field=final]');
@@ -67,7 +72,7 @@ describe('the playground page', () => {
     ['threads', 99, /99 threads is out of range: choose between 1 and 4 threads/],
     ['total', 0, /A total of 0 increments is out of range/],
     ['total', 3_000_000_000, /A total of 3000000000 increments is out of range: choose between 1 and 2000000000/],
-    ['mode', 'spinlock', /There is no mode called "spinlock"/],
+    ['mode', 'spinlock', /There is no mode called “spinlock”/],
   ];
   for (const [field, value, message] of refusals) {
     it(`refuses ${field} = ${value} with a message and keeps working`, async () => {

@@ -17,7 +17,7 @@ const formSettings = (page) => page.evaluate(() => {
   const f = document.getElementById('controls').elements;
   return {
     mode: f.mode.value, threads: Number(f.threads.value), total: Number(f.total.value), layout: f.layout.value,
-    gil: f.gil.checked, safePoints: f.safePoints.value, switchIntervalMs: Number(f.switchIntervalMs.value),
+    gil: f.gil.value, interval: Number(f.interval.value),
   };
 });
 
@@ -29,13 +29,12 @@ describe('settings in the URL', () => {
     await page.selectOption('#threads', '3');
     await page.selectOption('#total', '10000000');
     await page.selectOption('#layout', 'packed');
-    await page.check('#gil');
-    await page.selectOption('#safe-points', '3.9');
-    await page.fill('#switch-interval', '2.5');
-    await page.dispatchEvent('#switch-interval', 'change');
+    await page.selectOption('#gil', '3.9');
+    await page.fill('#interval', '2.5');
+    await page.dispatchEvent('#interval', 'change');
     const url = new URL(page.url());
     assert.deepEqual(Object.fromEntries(url.searchParams), {
-      mode: 'private', threads: '3', total: '10000000', layout: 'packed', gil: '1', safe: '3.9', interval: '2.5',
+      mode: 'private', threads: '3', total: '10000000', layout: 'packed', gil: '3.9', interval: '2.5',
     });
     const chosen = await formSettings(page);
     await context.close();
@@ -45,8 +44,7 @@ describe('settings in the URL', () => {
     assert.deepEqual(await formSettings(again), chosen);
     assert.equal(await again.isHidden('#notice'), true, 'a clean link gives no notice');
     const { report } = await runFromForm(again, {});
-    assert.equal(report.layout, 'packed');
-    assert.deepEqual(report.gil, { switch_interval_ms: 2.5, safe_points: '3.9' });
+    assert.deepEqual([report.layout, report.gil, report.interval], ['packed', '3.9', 2.5]);
     assert.deepEqual(problems, []);
     await second.close();
   });
@@ -59,7 +57,7 @@ describe('settings in the URL', () => {
     const poolSize = await page.evaluate(() => window.gilPlayground.poolSize);
     assert.equal(settings.threads, poolSize);
     assert.equal(settings.total, 2_000_000_000);
-    assert.equal(settings.switchIntervalMs, 0.1);
+    assert.equal(settings.interval, 0.1);
     assert.equal(settings.mode, 'atomic');
     const text = await page.textContent('#notice');
     assert.match(text, new RegExp(`threads=“99” is above ${poolSize}: using ${poolSize}`));
@@ -89,9 +87,10 @@ describe('settings in the URL', () => {
     assert.equal(await page.locator('#notice img, #notice script').count(), 0, 'no markup from the URL');
     const text = await page.textContent('#notice');
     assert.match(text, /mode=“<script>window\.pwned=1<\/script>” is not one of racy, pymutex, mutex, atomic, private: using racy/);
-    assert.match(text, /threads=“javascript:window\.pwned=1” is not a whole number/);
-    assert.match(text, /total=“1e400” is not a whole number/);
-    assert.match(text, /interval=“NaN” is not a number/);
+    assert.match(text, /threads=“javascript:window\.pwned=1” is not a whole number between 1 and \d+: using 2/);
+    assert.match(text, /total=“1e400” is above 2,000,000,000: using 2000000000/);
+    assert.match(text, /interval=“NaN” is not a number between 0\.1 and 100 ms: using 5/);
+    assert.match(text, /gil=“"><img src=x onerror="window\.pwned=1">” is not one of off, 3\.10, 3\.9: using off/);
     assert.match(text, /parent=“javascript:window\.pwned=1” is not an http\(s\) origin: ignored/);
     assert.match(text, /does not know, “<img src=x onerror=window\.pwned=1>”: ignored/);
     assert.match(text, /layout=“A{40}…” is not one of padded, packed/, 'long values are shortened');
@@ -121,7 +120,7 @@ describe('settings in the URL', () => {
   });
 
   it('shows a QR code that decodes to the current URL', async () => {
-    const { page, context } = await openPage(browser, `${server.url}?mode=racy&threads=2&gil=1&safe=3.9`);
+    const { page, context } = await openPage(browser, `${server.url}?mode=racy&threads=2&gil=3.9`);
     await waitForEngine(page);
     await page.click('[data-role=show-qr]');
     await page.waitForSelector('#qr-overlay canvas.qr');
@@ -134,8 +133,7 @@ describe('settings in the URL', () => {
     assert.ok(code, 'the QR code decodes');
     const url = new URL(code.data);
     assert.equal(url.origin, server.origin);
-    assert.equal(url.searchParams.get('safe'), '3.9');
-    assert.equal(url.searchParams.get('gil'), '1');
+    assert.equal(url.searchParams.get('gil'), '3.9');
     assert.equal(code.data, await page.evaluate(() => document.querySelector('.qr-url').textContent));
     // Large enough to scan from the back of a room: most of the viewport.
     const box = await page.locator('#qr-overlay canvas.qr').boundingBox();

@@ -2,8 +2,8 @@
 // an iframe that stays cross-origin isolated, and buttons that drive it through its
 // postMessage API. The playground's URL may come from ?playground= (a playground on another
 // origin); messages go to, and are accepted from, that origin only.
-import { detectEnvironment } from './env.js';
-import { ensureIsolation } from './isolation.js';
+import { detectEnvironment } from './hosting/env.js';
+import { ensureIsolation } from './hosting/isolation.js';
 
 const params = new URLSearchParams(location.search);
 await ensureIsolation(detectEnvironment());
@@ -53,7 +53,7 @@ window.addEventListener('message', (event) => {
   if (data?.type === 'gil:ready') document.body.dataset.playground = 'ready';
   if (data?.type === 'gil:result') {
     const r = data.result;
-    resultLine.textContent = `${r.mode}, ${r.threads} threads, GIL ${r.gil ? 'on' : 'off'}: `
+    resultLine.textContent = `${r.mode}, ${r.threads} threads, GIL ${r.gil === 'off' ? 'off' : `on (${r.gil})`}: `
       + `${(r.wall_ms / 1000).toFixed(3)} s, ${r.lost.toLocaleString('en-US')} updates lost`;
     resultLine.dataset.id = String(data.id);
   }

@@ -109,15 +109,15 @@ export class Controls {
 /** A select for choices, threads and preset totals; a number field for the rest. */
 function control(field) {
   if (field.kind === 'choice') {
-    return h('select', { name: field.name }, field.choices.map((c) => h('option', { value: c.name }, c.label)));
+    return h('select', { name: field.name, id: field.name }, field.choices.map((c) => h('option', { value: c.name }, c.label)));
   }
   // A menu where the values are few: presets, or every whole number in a short range.
   if (field.presets.length || (field.whole && field.max - field.min < 64)) {
     const values = field.presets.length ? field.presets
       : Array.from({ length: field.max - field.min + 1 }, (_, i) => field.min + i);
-    return h('select', { name: field.name }, values.map((v) => h('option', { value: v }, optionLabel(field, v))));
+    return h('select', { name: field.name, id: field.name }, values.map((v) => h('option', { value: v }, optionLabel(field, v))));
   }
-  return h('input', { type: 'number', name: field.name, min: field.min, max: field.max,
+  return h('input', { type: 'number', name: field.name, id: field.name, min: field.min, max: field.max,
     step: field.whole ? 1 : 'any', inputmode: 'decimal' });
 }
 

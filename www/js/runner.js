@@ -1,0 +1,63 @@
+// Runs on the page: what happens around one run. It marks the engine busy, runs the settings
+// on the engine, then shows the result, its timeline and a history row, and tells a framing
+// deck. Every view that starts runs (Run, the seed matrix, the sweep) goes through `run`.
+// While the threads are timed the page does as little as it can: no animation, the elapsed
+// time only once a second after the first second, progress only for long runs.
+
+const ELAPSED_EVERY_MS = 1000;
+
+export class Runner {
+  /**
+   * @param {{ engine, status, controls, results, timeline, history, notice, api,
+   *           standing: () => object|null }} parts standing: notices that must stay visible
+   */
+  constructor(parts) {
+    Object.assign(this, parts);
+  }
+
+  /** Runs `work` (one run or many) with the engine marked busy and an elapsed-time label. */
+  async busy(work) {
+    this.status.set('busy');
+    this.controls.setBusy(true);
+    const started = performance.now();
+    const timer = setInterval(() => this.controls.setElapsed(performance.now() - started), ELAPSED_EVERY_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      this.controls.setBusy(false);
+      if (this.status.busy) this.status.set('ready');
+    }
+  }
+
+  /**
+   * One run: shows progress, then the result, its timeline and a history row. Resolves with
+   * { report }, or with { error, code } after saying what went wrong. `id` tags the result
+   * a framing deck receives.
+   */
+  async run(settings, id = null) {
+    this.results.showRunning(settings);
+    try {
+      const report = await this.engine.run(settings);
+      const speedup = this.history.speedup(report);
+      this.results.showReport(report, speedup);
+      this.timeline.show(report, {
+        hostOffsetMs: this.engine.hostClockOffsetMs,
+        capacity: this.engine.info.events_per_thread,
+        names: this.engine.info.event_names,
+      });
+      this.history.add({ settings, report, speedup });
+      document.getElementById('export-runs').hidden = false;
+      const standing = this.standing();
+      if (standing) this.notice.show(standing);
+      else this.notice.clear();
+      this.api.result(id, settings, report);
+      return { report };
+    } catch (error) {
+      this.results.showFailure(error.message);
+      if (!error.fatal) this.notice.show({ kind: 'warn', title: 'Those settings cannot run', text: error.message });
+      if (error.code !== 'engine-restarted') this.history.add({ settings, error: error.message });
+      return { error: error.message, code: error.code };
+    }
+  }
+}
