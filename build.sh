@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The one entry point. On a fresh machine it installs what is missing, then:
 #   ./build.sh serve [--port N]   build everything and serve the page (prints the URL)
-#   ./build.sh test               build everything and run every test (Rust and browser)
-#   ./build.sh bench [--reps R]   the benchmark: native vs browser, speed budget (not a test)
+#   ./build.sh test               build everything and run every test (Rust and browsers)
+#   ./build.sh bench [...]        the benchmark: native vs each browser engine (not a test)
 #   ./build.sh dist               write dist/: the page for any static host, offline-capable
-#   ./build.sh build              build the wasm module and the native CLI only
-# Each unusual step says why below.
+#   ./build.sh build              build the wasm modules and the native CLI only
+# README "How the build works" explains the unusual steps; each says why below too.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,9 +13,17 @@ cd "$(dirname "$0")"
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 TOOLS="$PWD/.tools"
 WASM_TARGET=wasm32-unknown-unknown
-PKG=www/pkg
+STARTED=$SECONDS
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each step prints its name and, when done, how long it took, so a first run shows progress.
+step() {
+  local name=$1
+  shift
+  local start=$SECONDS
+  printf '\033[1m==> %s\033[0m\n' "$name" >&2
+  "$@"
+  printf '    %s: %ss (%ss so far)\n' "$name" $((SECONDS - start)) $((SECONDS - STARTED)) >&2
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # rustup installs exactly what rust-toolchain.toml names; cargo does not (RUSTUP_AUTO_INSTALL=0
@@ -28,42 +36,67 @@ ensure_toolchain() {
 ensure_wasm_bindgen() {
   export PATH="$TOOLS/bin:$PATH"
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION into .tools (about 3 minutes, once)"
     # No --locked: its lockfile wants a webpki-roots version the registry does not serve.
-    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --root "$TOOLS"
+    # --debug: an unoptimized build compiles in a fraction of the time, and the tool only
+    # rewrites one small module per build.
+    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --root "$TOOLS" --debug \
+      --quiet --bin wasm-bindgen
   fi
 }
 
-# Node packages: wasm-opt (npm's binaryen; Debian's 108 breaks wasm-bindgen output),
-# playwright-core for the browser tests, and the browser libraries vendored into www/.
+# Node packages: wasm-opt (npm's binaryen; Debian's 108 breaks wasm-bindgen output), the
+# browser drivers for the tests, and the browser libraries vendored into www/.
 ensure_node_modules() {
   command -v npm >/dev/null || die "npm is missing: install Node.js 20 or later"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing node packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 
-ensure_chromium() {
-  command -v chromium >/dev/null && return
-  log "installing Debian's chromium for the browser tests"
-  [ "$(id -u)" = 0 ] || die "chromium is missing and installing it needs root: apt-get install chromium"
+# The three engines the browser tests run in, from Debian's packages: Chromium, Firefox ESR,
+# and WebKitGTK's WebDriver with its MiniBrowser (which needs an X server: Xvfb).
+BROWSER_PACKAGES=(chromium firefox-esr webkit2gtk-driver xvfb)
+ensure_browsers() {
+  local missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null || missing+=(xvfb)
+  [ ${#missing[@]} = 0 ] && return
+  [ "$(id -u)" = 0 ] || die "browsers missing (${missing[*]}); installing them needs root: apt-get install ${BROWSER_PACKAGES[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# wasm-bindgen's JS glue for one build, then wasm-opt on its module. $1: the cargo target
+# folder, $2: the output folder, the rest: wasm features to keep enabled.
+bindgen_and_opt() {
+  local target_dir=$1 out=$2
+  shift 2
+  rm -rf "$out"
+  wasm-bindgen --target web --no-typescript --out-dir "$out" \
+    "$target_dir/$WASM_TARGET/release/gil_playground.wasm"
+  local features=()
+  for feature in "$@"; do features+=("--enable-$feature"); done
+  node_modules/.bin/wasm-opt -O3 --strip-producers --strip-target-features "${features[@]}" \
+    "$out/gil_playground_bg.wasm" -o "$out/gil_playground_bg.wasm"
+}
+COMMON_FEATURES=(bulk-memory mutable-globals sign-ext nontrapping-float-to-int reference-types)
+
+# The threaded build: shared memory, std rebuilt with atomics (build-std; the linker flags are
+# in .cargo/config.toml).
 build_wasm() {
-  log "building the wasm module (threads: shared memory, std rebuilt with atomics)"
-  # build-std: std must itself be compiled with +atomics for shared memory; the flags are in
-  # .cargo/config.toml.
-  cargo build --release --lib --target "$WASM_TARGET" -Z build-std=panic_abort,std
-  rm -rf "$PKG"
-  wasm-bindgen --target web --no-typescript --out-dir "$PKG" \
-    "target/$WASM_TARGET/release/gil_playground.wasm"
-  node_modules/.bin/wasm-opt -O3 --strip-producers --strip-target-features \
-    --enable-threads --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
-    --enable-nontrapping-float-to-int --enable-reference-types \
-    "$PKG/gil_playground_bg.wasm" -o "$PKG/gil_playground_bg.wasm"
+  cargo build --quiet --release --lib --target "$WASM_TARGET" -Z build-std=panic_abort,std
+  bindgen_and_opt target www/pkg threads "${COMMON_FEATURES[@]}"
+}
+
+# The fallback for pages that cannot be cross-origin isolated: the same crate without the
+# thread pool, built without atomics or shared memory (these flags replace the threaded ones),
+# in a target folder of its own so both builds stay cached.
+build_wasm_single() {
+  CARGO_ENCODED_RUSTFLAGS="-Zfmt-debug=none" cargo build --quiet --release --lib \
+    --target "$WASM_TARGET" --no-default-features -Z build-std=panic_abort,std --target-dir target/single
+  bindgen_and_opt target/single www/pkg-single "${COMMON_FEATURES[@]}"
 }
 
 # Browser libraries come from npm at pinned versions and are copied, not bundled, into
@@ -75,85 +108,50 @@ vendor_browser_libs() {
   cp node_modules/qrcode-generator/dist/qrcode.mjs www/vendor/qrcode.mjs
 }
 
-# The fallback for pages that cannot be cross-origin isolated: the same crate without the
-# thread pool, built without atomics or shared memory (the flags below replace the threaded
-# ones in .cargo/config.toml), in a target folder of its own so both builds stay cached.
-build_wasm_single() {
-  log "building the single-threaded fallback wasm module (no shared memory)"
-  CARGO_ENCODED_RUSTFLAGS="-Zfmt-debug=none" cargo build --release --lib --target "$WASM_TARGET" \
-    --no-default-features -Z build-std=panic_abort,std --target-dir target/single
-  rm -rf "$PKG-single"
-  wasm-bindgen --target web --no-typescript --out-dir "$PKG-single" \
-    "target/single/$WASM_TARGET/release/gil_playground.wasm"
-  node_modules/.bin/wasm-opt -O3 --strip-producers --strip-target-features \
-    --enable-bulk-memory --enable-mutable-globals --enable-sign-ext \
-    --enable-nontrapping-float-to-int --enable-reference-types \
-    "$PKG-single/gil_playground_bg.wasm" -o "$PKG-single/gil_playground_bg.wasm"
-}
-
-# The files the service worker saves for offline use, and a version that changes with any of
-# them (a new build then replaces the old cache). Written into the folder it describes.
-write_sw_manifest() {
-  node --input-type=module - "$1" <<'JS'
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-const root = process.argv[2];
-const skip = new Set(['sw.js', 'sw-manifest.js', '_headers']);
-const walk = (dir) => readdirSync(`${root}/${dir}`).sort().flatMap((name) => {
-  const path = dir ? `${dir}/${name}` : name;
-  return statSync(`${root}/${path}`).isDirectory() ? walk(path) : skip.has(path) ? [] : [path];
-});
-const files = walk('');
-const hash = createHash('sha256');
-for (const file of files) hash.update(file).update(readFileSync(`${root}/${file}`));
-const build = { version: hash.digest('hex').slice(0, 12), files: ['./', ...files] };
-writeFileSync(`${root}/sw-manifest.js`,
-  `// Written by build.sh: the files sw.js saves for offline use.\nself.GIL_PLAYGROUND_BUILD = ${JSON.stringify(build, null, 1)};\n`);
-JS
-}
-
 # A folder any static host can serve (relative paths only, so a sub-path works too). Hosts
-# that read a _headers file (Netlify, Cloudflare Pages) get the isolation headers at once;
-# elsewhere the service worker adds them after one reload.
+# that read a _headers file get the isolation headers at once; elsewhere the service worker
+# adds them after one reload.
 make_dist() {
-  log "writing dist/ for static hosting"
   rm -rf dist
   cp -r www dist
-  printf '/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n  Cross-Origin-Resource-Policy: same-origin\n' > dist/_headers
+  node tools/site.mjs headers dist
 }
 
 build_native() {
-  log "building the native CLI"
-  cargo build --release --bin gil-playground
+  cargo build --quiet --release --bin gil-playground
 }
 
 build_all() {
-  ensure_toolchain
-  ensure_wasm_bindgen
-  ensure_node_modules
-  vendor_browser_libs
-  build_wasm
-  build_wasm_single
-  write_sw_manifest www
-  build_native
+  step "toolchain (the pinned nightly)" ensure_toolchain
+  step "wasm-bindgen-cli $WASM_BINDGEN_VERSION (into .tools, once)" ensure_wasm_bindgen
+  step "node packages" ensure_node_modules
+  step "browser libraries into www/vendor" vendor_browser_libs
+  step "wasm module with threads" build_wasm
+  step "single-threaded fallback wasm module" build_wasm_single
+  step "offline manifest" node tools/site.mjs manifest www
+  step "native CLI and server" build_native
+}
+
+rust_checks() {
+  cargo fmt --all -- --check || die "cargo fmt found unformatted code: run cargo fmt"
+  cargo clippy --quiet --release --all-targets -- -D warnings
+  cargo test --quiet --release
 }
 
 cmd_test() {
   build_all
-  ensure_chromium
-  log "Rust tests (core, CLI, server)"
-  cargo fmt --all -- --check || die "cargo fmt found unformatted code: run cargo fmt"
-  cargo test --release
-  make_dist
-  log "browser tests (headless Chromium)"
-  node --test --test-concurrency=1 --test-timeout=300000 tests/browser/
+  step "browsers (Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb)" ensure_browsers
+  step "Rust: format, clippy, tests (core, CLI, server)" rust_checks
+  step "dist/" make_dist
+  step "browser tests (${GIL_ENGINES:-chromium, firefox, webkit})" \
+    node --test --test-concurrency=1 --test-timeout=300000 tests/browser/
 }
 
 case "${1:-}" in
   serve) shift; build_all; exec target/release/gil-playground serve "$@" ;;
   test) shift; cmd_test "$@" ;;
-  bench) shift; build_all; ensure_chromium; exec node bench/bench.mjs "$@" ;;
-  dist) shift; build_all; make_dist; log "done: serve dist/ from any static host" ;;
+  bench) shift; build_all; ensure_browsers; exec node bench/bench.mjs "$@" ;;
+  dist) shift; build_all; step "dist/" make_dist; echo "done: serve dist/ from any static host" ;;
   build) shift; build_all ;;
   *) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
