@@ -13,7 +13,7 @@
 //! the embed API, the CLI, the tests and the bench read the table.
 
 use std::ops::DerefMut;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crossbeam_utils::CachePadded;
@@ -136,6 +136,19 @@ counter = {\"value\": 0}
             exact: true,
             per_thread: false,
         },
+        /// One shared counter behind a test-and-set spin lock.
+        Spin => ModeSpec {
+            about: About {
+                name: "spin",
+                label: "Shared counter, with a spin lock",
+                explain: "The same lock workload with a test-and-set spin lock: a waiter never sleeps, it spins on the lock word until it is free. Nothing is lost, but every waiting thread burns a whole core doing nothing.",
+            },
+            python: locked_python!("# multi_thread_share_lock.py, with a spin lock (as a C extension could write one)"),
+            steps: LOCKED,
+            locks: true,
+            exact: true,
+            per_thread: false,
+        },
         /// One shared counter incremented with one atomic add.
         Atomic => ModeSpec {
             about: About {
@@ -238,6 +251,63 @@ impl UserLock for PyMutex<Guarded> {
     }
 }
 
+/// A test-and-set spin lock: a waiter spins on the lock word and never parks.
+#[derive(Default)]
+pub struct SpinLock {
+    locked: AtomicBool,
+    value: std::cell::UnsafeCell<Guarded>,
+}
+
+// SAFETY: `value` is reached only through a guard, which exists only while `locked` is held
+// by its thread (taken with Acquire, released with Release).
+unsafe impl Sync for SpinLock {}
+
+/// Holds a [`SpinLock`]; unlocks when dropped.
+pub struct SpinGuard<'a>(&'a SpinLock);
+
+impl std::ops::Deref for SpinGuard<'_> {
+    type Target = Guarded;
+    fn deref(&self) -> &Guarded {
+        // SAFETY: this guard holds the lock.
+        unsafe { &*self.0.value.get() }
+    }
+}
+
+impl DerefMut for SpinGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Guarded {
+        // SAFETY: this guard holds the lock.
+        unsafe { &mut *self.0.value.get() }
+    }
+}
+
+impl Drop for SpinGuard<'_> {
+    fn drop(&mut self) {
+        self.0.locked.store(false, Ordering::Release);
+    }
+}
+
+impl UserLock for SpinLock {
+    type Guard<'a> = SpinGuard<'a>;
+    fn try_lock<'a>(&'a self, _clock: &'a dyn Clock) -> Option<SpinGuard<'a>> {
+        // `then`, not `then_some`: a guard made eagerly would unlock on drop.
+        (!self.locked.swap(true, Ordering::Acquire)).then(|| SpinGuard(self))
+    }
+    fn lock<'a>(&'a self, _rec: &mut Recorder<'a>, clock: &'a dyn Clock) -> SpinGuard<'a> {
+        loop {
+            // Test, then test-and-set: spin on a load so the line is not written while held.
+            while self.locked.load(Ordering::Relaxed) {
+                std::hint::spin_loop();
+            }
+            if let Some(guard) = self.try_lock(clock) {
+                return guard;
+            }
+        }
+    }
+    fn value(&self, clock: &dyn Clock) -> u64 {
+        self.try_lock(clock).expect("the run is over").value
+    }
+}
+
 /// The `private` mode's counters in one of the two layouts.
 pub enum PrivateCounters {
     /// One cache line each.
@@ -284,6 +354,8 @@ pub enum Counters {
     PyMutex(CachePadded<PyMutex<Guarded>>),
     /// See [`Mode::Mutex`].
     Mutex(CachePadded<Mutex<Guarded>>),
+    /// See [`Mode::Spin`].
+    Spin(CachePadded<SpinLock>),
     /// See [`Mode::Atomic`].
     Atomic(CachePadded<AtomicU64>),
     /// See [`Mode::Private`].
@@ -297,6 +369,7 @@ impl Counters {
             Mode::Racy => Counters::Racy(Default::default()),
             Mode::PyMutex => Counters::PyMutex(CachePadded::new(PyMutex::new(Guarded::default()))),
             Mode::Mutex => Counters::Mutex(Default::default()),
+            Mode::Spin => Counters::Spin(Default::default()),
             Mode::Atomic => Counters::Atomic(Default::default()),
             Mode::Private => Counters::Private(PrivateCounters::new(threads, layout)),
         }
@@ -308,6 +381,7 @@ impl Counters {
             Counters::Racy(cell) | Counters::Atomic(cell) => cell.load(Ordering::SeqCst),
             Counters::PyMutex(lock) => lock.value(clock),
             Counters::Mutex(lock) => lock.value(clock),
+            Counters::Spin(lock) => lock.value(clock),
             Counters::Private(cells) => cells.sum(),
         }
     }
@@ -335,6 +409,7 @@ impl Counters {
             }),
             Counters::PyMutex(lock) => locked(&**lock, thread, n, interp, clock),
             Counters::Mutex(lock) => locked(&**lock, thread, n, interp, clock),
+            Counters::Spin(lock) => locked(&**lock, thread, n, interp, clock),
         }
     }
 }
