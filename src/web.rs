@@ -173,8 +173,27 @@ pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
         let report = run.execute(&Pool, &WorkerClock::new());
         *lock(&FINISHED) = Some(report);
         *lock(&CURRENT) = None;
+        Pool::signal_done();
     });
     Ok(())
+}
+
+/// Uses `write` (a name of the `write` setting) for runs that do not name one: the host
+/// worker measures both write-backs when the engine starts and sets the faster.
+///
+/// # Errors
+/// A JS `Error` if `write` is not a write-back's name.
+#[wasm_bindgen]
+pub fn set_write(write: &str) -> Result<(), JsValue> {
+    *lock(&WRITE) = write.parse().map_err(|err| settings_error(&err))?;
+    Ok(())
+}
+
+/// A one-element view of the counter a finished run increments and notifies, so the host can
+/// `Atomics.waitAsync` on it instead of polling (`None` in the single-threaded build).
+#[wasm_bindgen]
+pub fn done_signal() -> Option<js_sys::Int32Array> {
+    Pool::done_signal()
 }
 
 /// The state of the engine: `{ state: "idle" }`, `{ state: "running", progress: [...] }`,
@@ -307,10 +326,30 @@ impl Clock for WorkerClock {
 #[cfg(feature = "threads")]
 struct Pool;
 
+/// Incremented and notified each time a run finishes (see [`done_signal`]).
+#[cfg(feature = "threads")]
+static DONE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
 #[cfg(feature = "threads")]
 impl Pool {
     fn spawn(job: impl FnOnce() + Send + 'static) {
         rayon::spawn(job);
+    }
+
+    fn signal_done() {
+        DONE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if let Some(view) = Pool::done_signal() {
+            let _ = js_sys::Atomics::notify(&view, 0);
+        }
+    }
+
+    fn done_signal() -> Option<js_sys::Int32Array> {
+        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+        Some(js_sys::Int32Array::new_with_byte_offset_and_length(
+            &memory.buffer(),
+            DONE.as_ptr() as u32,
+            1,
+        ))
     }
 }
 
@@ -337,6 +376,13 @@ struct Pool;
 impl Pool {
     fn spawn(job: impl FnOnce() + Send + 'static) {
         job();
+    }
+
+    /// Runs finish before `start_run` returns here: nothing to wait for.
+    fn signal_done() {}
+
+    fn done_signal() -> Option<js_sys::Int32Array> {
+        None
     }
 }
 

@@ -18,6 +18,7 @@ import { MatrixView } from './views/matrix.js';
 import { Share } from './views/share.js';
 import { Help } from './views/help.js';
 import { listenForKeys } from './views/keyboard.js';
+import { Environment, trustedCores } from './views/environment.js';
 import { download, runsToCsv, runsToJson } from './views/export.js';
 import { gilOn, useSchema } from './views/format.js';
 
@@ -44,6 +45,7 @@ const history = new History(document.getElementById('history'));
 const timeline = new Timeline(document.getElementById('timeline'));
 const python = new PythonPanel(document.getElementById('python'));
 const help = new Help(document.getElementById('help-overlay'));
+const environment = new Environment(document.getElementById('environment'));
 const controls = new Controls(document.getElementById('controls'), {
   onRun: (settings) => runner.busy(() => runner.run(settings)),
   onMatrix: (settings) => runner.busy(() => matrix.run(settings, choices('gil'))),
@@ -68,7 +70,8 @@ const matrix = new MatrixView(document.getElementById('matrix'), (settings) => r
 let sweep = null;
 async function sweepView() {
   const { SweepView } = await import('./views/sweep.js');
-  sweep ??= new SweepView(document.getElementById('sweep'), (settings) => runner.run(settings));
+  sweep ??= new SweepView(document.getElementById('sweep'), (settings) => runner.run(settings),
+    trustedCores(engine.info.calibration, env.cores));
   return sweep;
 }
 status.onChange((state) => controls.setEnabled(state === 'ready' || state === 'busy'));
@@ -141,6 +144,7 @@ async function awaitEngine(starting, pageNotices = []) {
   if (fallback) notice.show({ ...fallback, text: [...fallback.text, ...lines] });
   else if (lines.length) notice.show({ kind: 'warn', title: 'Some settings in the link were adjusted', text: lines });
   else notice.clear();
+  showEnvironment();
   status.set('ready');
   api.ready(controls.settings(), info.settings);
   return true;
@@ -224,8 +228,5 @@ async function restartEngine(message) {
 }
 
 function showEnvironment() {
-  const line = document.getElementById('environment');
-  const cores = env.cores ? `${env.cores} logical cores (as the browser reports)` : 'core count not reported';
-  line.textContent = [cores, threaded ? `pool of ${poolSize} threads` : 'single-thread fallback',
-    `cross-origin isolated: ${env.isolated ? 'yes' : 'no'}`, env.browser].join(' · ');
+  environment.show({ env, poolSize, threaded, calibration: engine?.info?.calibration });
 }

@@ -67,7 +67,8 @@ export class Engine {
       this.die(new EngineError('engine-lost',
         `The engine's worker could not run: ${event.message || 'it failed to load'}.`));
     });
-    worker.postMessage({ type: MSG.init, poolSize: this.poolSize, flavor: this.flavor, link });
+    worker.postMessage({ type: MSG.init, poolSize: this.poolSize, flavor: this.flavor, link,
+      cores: navigator.hardwareConcurrency || null });
     return ready;
   }
 

@@ -18,68 +18,62 @@ const load = (flavor) => (loading[flavor] ??= flavor === 'single'
   : import('../../pkg/gil_playground.js'));
 if (flavorInUrl === 'threads' || flavorInUrl === 'single') load(flavorInUrl);
 
-const POLL_MS = 4; // result latency only: every time is measured inside the threads
-const PROGRESS_MS = 100;
+// Latency of the result only: every time is measured inside the threads. Where the browser has
+// Atomics.waitAsync the host sleeps until the run signals its end instead of polling.
+const POLL_MS = 10;
+// Progress only for runs long enough to need it, and rarely: on a 2-core machine every repaint
+// is taken from the threads being timed.
+const FIRST_PROGRESS_MS = 500;
+const PROGRESS_MS = 500;
 const WATCH_AFTER_DEBUG_PANIC_MS = 10_000;
 
-let runId = null;
-let watchUntil = 0; // keep polling until then even with no run (debug panics)
-let lastProgress = 0;
-let polling = false;
+/** The engine's "a run finished" counter (threaded build), for Atomics.waitAsync. */
+let doneSignal = null;
+let busy = false;
 
 const post = (type, body = {}) => self.postMessage({ type, ...body });
 
-function fail(code, message) {
-  post(MSG.error, { id: runId, code, message, fatal: true });
-  runId = null;
-  watchUntil = 0;
+function fail(id, code, message) {
+  post(MSG.error, { id, code, message, fatal: true });
 }
 
 // An uncaught error in this worker, or one a pool worker below it did not handle.
 self.addEventListener('error', (event) => {
   event.preventDefault();
-  fail('worker-error', `The engine's worker failed: ${event.message || 'unknown error'}`);
+  fail(null, 'worker-error', `The engine's worker failed: ${event.message || 'unknown error'}`);
 });
 self.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
-  fail('worker-error', `The engine's worker failed: ${event.reason?.message ?? event.reason}`);
+  fail(null, 'worker-error', `The engine's worker failed: ${event.reason?.message ?? event.reason}`);
 });
 
-// Reports a panic if one happened; true if so.
-function reportPanic(state) {
-  if (state.state !== 'panicked') return false;
-  fail('panic', `A thread panicked: ${state.message}`);
-  return true;
+/** Resolves when a run has finished since `seq` was read, or after `timeoutMs` at the latest. */
+function waitForDone(seq, timeoutMs) {
+  if (doneSignal && Atomics.waitAsync) {
+    const wait = Atomics.waitAsync(doneSignal, 0, seq, timeoutMs);
+    return wait.async ? wait.value : Promise.resolve(wait.value);
+  }
+  return new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, timeoutMs)));
 }
 
-function tick() {
-  const state = wasm.poll();
-  if (reportPanic(state)) {
-    polling = false;
-    return;
-  }
-  if (state.state === 'done') {
-    // The event logs are typed arrays: hand their buffers over instead of copying them.
-    const buffers = state.report.timeline.flatMap((t) => [t.t_ns, t.code, t.switch_number, t.value])
-      .map((array) => array.buffer);
-    self.postMessage({ type: MSG.done, id: runId, report: state.report }, buffers);
-    runId = null;
-  } else if (state.state === 'running' && performance.now() - lastProgress > PROGRESS_MS) {
-    lastProgress = performance.now();
-    post(MSG.progress, { id: runId, progress: state.progress, shares: state.shares });
-  }
-  if (runId === null && performance.now() > watchUntil) {
-    polling = false;
-    return;
-  }
-  setTimeout(tick, POLL_MS);
-}
-
-function startPolling() {
-  if (!polling) {
-    polling = true;
-    lastProgress = performance.now();
-    setTimeout(tick, POLL_MS);
+/**
+ * Starts `settings` and follows the run to its end: progress now and then, the report (or a
+ * panic's text) at the end. `onProgress` is called for long runs; resolves with the report.
+ * Throws refused settings as they are (with their `code`).
+ */
+async function runToEnd(settings, onProgress = () => {}) {
+  const seq = doneSignal ? Atomics.load(doneSignal, 0) : 0;
+  wasm.start_run(settings);
+  let nextProgress = performance.now() + FIRST_PROGRESS_MS;
+  for (;;) {
+    const state = wasm.poll();
+    if (state.state === 'panicked') throw Object.assign(new Error(`A thread panicked: ${state.message}`), { panic: true });
+    if (state.state === 'done') return state.report;
+    if (state.state === 'running' && performance.now() >= nextProgress) {
+      onProgress(state);
+      nextProgress = performance.now() + PROGRESS_MS;
+    }
+    await waitForDone(seq, Math.max(1, nextProgress - performance.now()));
   }
 }
 
@@ -88,57 +82,100 @@ function startPolling() {
 // is ready, make sure a user's first measured run already uses optimized code (without them
 // the first run of a session was up to 40% slower): every mode, and the racy kernel under each
 // GIL version, as the engine lists them.
-function warmUpRuns(info) {
-  const choices = (name) => info.settings.find((f) => f.name === name).choices.map((c) => c.name);
-  return [
-    ...choices('mode').map((mode) => ({ mode, threads: 1, total: 1 << 18 })),
-    ...choices('gil').map((gil) => ({ mode: 'racy', threads: 1, total: 1 << 20, gil })),
-  ];
+const choices = (info, name) => info.settings.find((f) => f.name === name).choices.map((c) => c.name);
+async function warmUp(info) {
+  for (const mode of choices(info, 'mode')) await runToEnd({ mode, threads: 1, total: 1 << 18 });
+  for (const gil of choices(info, 'gil')) await runToEnd({ mode: 'racy', threads: 1, total: 1 << 20, gil });
 }
 
-async function warmUp(info) {
-  for (const settings of warmUpRuns(info)) {
-    wasm.start_run(settings);
-    for (;;) {
-      const state = wasm.poll();
-      if (state.state === 'done') break;
-      if (state.state === 'panicked') throw new Error(`a thread panicked: ${state.message}`);
-      await new Promise((resolve) => setTimeout(resolve, 1));
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const CALIBRATION_TOTAL = 2_000_000;
+
+/**
+ * Measures what this engine does fastest and how many threads it really runs at once:
+ * - the write-back of a racy increment (store or swap), racy at 1 thread, interleaved: the
+ *   faster becomes the engine's choice (engines differ: see interp.rs);
+ * - private counters at 1 thread and at up to as many threads as the browser reports cores:
+ *   the speedup says how many threads ran at once (browsers may clamp or invent core counts).
+ */
+async function calibrate(info, reportedCores, poolSize) {
+  const writes = {};
+  for (const write of choices(info, 'write')) writes[write] = [];
+  const atomic = [];
+  for (let round = 0; round < 3; round++) {
+    for (const write of Object.keys(writes)) {
+      writes[write].push((await runToEnd({ mode: 'racy', threads: 1, total: CALIBRATION_TOTAL, write })).wall_ms);
+    }
+    atomic.push((await runToEnd({ mode: 'atomic', threads: 1, total: CALIBRATION_TOTAL })).wall_ms);
+  }
+  const perWrite = Object.entries(writes).map(([write, ms]) => ({ write, ms: median(ms) }));
+  const fastest = perWrite.reduce((a, b) => (b.ms < a.ms ? b : a));
+  wasm.set_write(fastest.write);
+
+  const most = Math.min(poolSize, Math.max(2, reportedCores || 2), 8);
+  const counts = [...new Set([1, 2, most])].filter((n) => n <= poolSize);
+  const times = Object.fromEntries(counts.map((n) => [n, []]));
+  for (let round = 0; round < 2; round++) {
+    for (const threads of counts) {
+      times[threads].push((await runToEnd({ mode: 'private', threads, total: 4_000_000, write: fastest.write })).wall_ms);
     }
   }
+  const one = median(times[1]);
+  const scaling = counts.map((threads) => ({ threads, ms: median(times[threads]), speedup: one / median(times[threads]) }));
+  return {
+    total: CALIBRATION_TOTAL,
+    write: fastest.write,
+    writes: perWrite,
+    atomic_ms: median(atomic),
+    scaling,
+    // A speedup above the thread count is noise in the 1-thread run, not extra cores.
+    parallelism: Math.max(...scaling.map((s) => Math.min(s.speedup, s.threads))),
+  };
 }
 
-async function start({ poolSize, flavor, link }) {
+async function start({ poolSize, flavor, link, cores }) {
   try {
     wasm = await load(flavor === 'single' ? 'single' : 'threads');
     await wasm.default();
     wasm.setup();
     if (wasm.initThreadPool) await wasm.initThreadPool(poolSize);
+    doneSignal = wasm.done_signal() ?? null;
     const info = wasm.engine_info();
     await warmUp(info);
-    post(MSG.ready, { info, link: wasm.read_link(link ?? []), timeOrigin: performance.timeOrigin });
+    const calibration = await calibrate(info, cores, info.pool_size);
+    post(MSG.ready, {
+      info: { ...info, write: calibration.write, calibration },
+      link: wasm.read_link(link ?? []),
+      timeOrigin: performance.timeOrigin,
+    });
   } catch (err) {
-    fail('init-failed', `The engine could not start: ${err?.message ?? err}`);
+    fail(null, 'init-failed', `The engine could not start: ${err?.message ?? err}`);
   }
 }
 
-function run({ id, settings }) {
-  runId = id;
+async function run({ id, settings }) {
+  if (busy) return post(MSG.error, { id, code: 'busy', message: 'A run is already under way: wait for it to finish.', fatal: false });
+  busy = true;
   try {
-    wasm.start_run(settings);
+    const report = await runToEnd(settings, (state) => post(MSG.progress, { id, progress: state.progress, shares: state.shares }));
+    // The event logs are typed arrays: hand their buffers over instead of copying them.
+    const buffers = report.timeline.flatMap((t) => [t.t_ns, t.code, t.switch_number, t.value]).map((a) => a.buffer);
+    self.postMessage({ type: MSG.done, id, report }, buffers);
   } catch (err) {
-    runId = null;
     if (err?.code) {
       // Refused settings: the engine is fine.
       post(MSG.error, { id, code: err.code, message: err.message, fatal: false });
+    } else if (err?.panic) {
+      fail(id, 'panic', err.message);
     } else {
       // A trap: poll() has the panic text if a panic caused it.
-      runId = id;
-      if (!reportPanic(wasm.poll())) fail('worker-error', `The engine failed: ${err?.message ?? err}`);
+      const state = wasm.poll();
+      if (state.state === 'panicked') fail(id, 'panic', `A thread panicked: ${state.message}`);
+      else fail(id, 'worker-error', `The engine failed: ${err?.message ?? err}`);
     }
-    return;
+  } finally {
+    busy = false;
   }
-  startPolling();
 }
 
 function check({ id, changes, current }) {
@@ -146,6 +183,17 @@ function check({ id, changes, current }) {
     post(MSG.checked, { id, settings: wasm.check_settings(changes, current) });
   } catch (err) {
     post(MSG.error, { id, code: err?.code ?? 'bad-settings', message: err?.message ?? String(err), fatal: false });
+  }
+}
+
+/** After a deliberate panic (tests), watch for it for a while. */
+async function debugPanic({ message }) {
+  wasm.panic_in_pool(String(message));
+  const until = performance.now() + WATCH_AFTER_DEBUG_PANIC_MS;
+  while (performance.now() < until) {
+    const state = wasm.poll();
+    if (state.state === 'panicked') return fail(null, 'panic', `A thread panicked: ${state.message}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
@@ -158,8 +206,6 @@ self.addEventListener('message', ({ data }) => {
     case MSG.check:
       return check(data);
     case MSG.debugPanic:
-      watchUntil = performance.now() + WATCH_AFTER_DEBUG_PANIC_MS;
-      wasm.panic_in_pool(String(data.message));
-      return startPolling();
+      return debugPanic(data);
   }
 });

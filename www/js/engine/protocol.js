@@ -3,8 +3,9 @@
 // (`wasm_bindgen_worker_…`) or with the embed API's public `gil:` messages (embed/protocol.js).
 //
 // page -> host                                   host -> page
-//   init { poolSize, flavor, link }                 ready { info, link, timeOrigin }
+//   init { poolSize, flavor, link, cores }          ready { info, link, timeOrigin }
 //     link: the URL's [key, value] setting pairs       link: { settings, notices } (read by the engine)
+//     cores: what the browser reports                  info.calibration: write-back and scaling measured
 //   run { id, settings }                            progress { id, progress, shares }
 //                                                   done { id, report }
 //   check { id, changes, current }                  checked { id, settings }

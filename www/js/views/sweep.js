@@ -21,9 +21,11 @@ export function sweepLabel(settings) {
 
 export class SweepView {
   /** @param {(settings) => Promise<{report}|{error}>} runOnce runs one setting and shows it */
-  constructor(root, runOnce) {
+  /** @param {number} cores threads that can really run at once (measured), for the ideal line */
+  constructor(root, runOnce, cores) {
     this.root = root;
     this.runOnce = runOnce;
+    this.cores = cores;
     this.sweeps = [];
     this.status = root.querySelector('[data-role=sweep-status]');
     this.cancelButton = root.querySelector('[data-role=sweep-cancel]');
@@ -99,8 +101,9 @@ export class SweepView {
     };
     this.charts = [
       make('Throughput', 'million increments / s', this.sweeps.map((s) => column(s, 'mips'))),
-      make('Speedup over 1 thread', 'speedup (×)', [...this.sweeps.map((s) => column(s, 'speedup')), xs],
-        [{ label: 'ideal (= threads)', stroke: '#999', dash: [6, 4], width: 1, points: { show: false } }]),
+      make('Speedup over 1 thread', 'speedup (×)',
+        [...this.sweeps.map((s) => column(s, 'speedup')), xs.map((x) => Math.min(x, this.cores))],
+        [{ label: `ideal (= threads, up to the ${this.cores} measured to run at once)`, stroke: '#999', dash: [6, 4], width: 1, points: { show: false } }]),
     ];
     this.root.hidden = false;
   }
