@@ -10,6 +10,7 @@ use crate::model::bytecode::{Listing, listing};
 use crate::model::gil::{Gil, serve_weights};
 use crate::model::interp::Step;
 use crate::model::mode::{Mode, ModeSpec};
+use crate::run::matrix::{COLUMNS, Script, ScriptSpec};
 use crate::settings::{Field, schema};
 
 /// The engine's tables.
@@ -21,6 +22,8 @@ pub struct Tables {
     pub modes: Vec<ModeInfo>,
     /// The loop body's bytecode under each GIL version.
     pub bytecode: Vec<(Gil, Listing)>,
+    /// The seed's scripts, and the GIL columns its matrix runs them in.
+    pub matrix: Matrix,
     /// Events each thread's log keeps.
     pub events_per_thread: usize,
     /// Event names by code (logs travel as codes).
@@ -37,6 +40,15 @@ pub struct ModeInfo {
     pub weights: Vec<(Gil, Vec<(Step, u32)>)>,
 }
 
+/// The seed's benchmark: its scripts, and the GIL of each column.
+#[derive(Serialize)]
+pub struct Matrix {
+    /// The scripts in order (name, file name, the mode that runs it, whether on one thread).
+    pub scripts: Vec<&'static ScriptSpec>,
+    /// The columns.
+    pub columns: [Gil; 3],
+}
+
 /// The tables for an engine that can start `max_threads` threads.
 pub fn tables(max_threads: usize) -> Tables {
     Tables {
@@ -49,6 +61,10 @@ pub fn tables(max_threads: usize) -> Tables {
             })
             .collect(),
         bytecode: Gil::ALL.iter().map(|&gil| (gil, listing(gil))).collect(),
+        matrix: Matrix {
+            scripts: Script::ALL.iter().map(|s| s.spec()).collect(),
+            columns: COLUMNS,
+        },
         events_per_thread: EVENTS_PER_THREAD,
         event_names: EVENT_NAMES,
     }

@@ -15,5 +15,6 @@ fn main() -> ExitCode {
         cli::Command::Run(args) => cli::run::main(args),
         cli::Command::Serve(args) => cli::serve::main(args),
         cli::Command::Info(args) => cli::info::main(args),
+        cli::Command::Matrix(args) => cli::matrix::main(args),
     }
 }

@@ -19,6 +19,7 @@ use crate::error::{SettingsError, shown};
 use crate::model::gil::{DEFAULT_INTERVAL_MS, Gil, MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use crate::model::interp::{MemoryOrder, WriteBack};
 use crate::model::mode::{Layout, Mode};
+use crate::model::objects::{DEFAULT_COST_NS, ObjectWork, Objects};
 
 /// The largest total a run accepts: 2 billion increments, about 20 s for one thread in the
 /// slowest browser; beyond it a run stops being a demo.
@@ -39,6 +40,10 @@ pub struct Settings {
     pub gil: Gil,
     /// The GIL's switch interval in milliseconds (`sys.setswitchinterval`).
     pub interval: f64,
+    /// How the emulated interpreter keeps its objects (reference counts, the dict's lock).
+    pub objects: Objects,
+    /// With an object model: the busy work per bytecode instruction, in nanoseconds.
+    pub cost: f64,
     /// Memory orderings of the atomics (native only: wasm has sequentially consistent ones).
     pub order: MemoryOrder,
     /// How a racy increment writes back; `None`: the engine's measured choice.
@@ -55,6 +60,8 @@ impl Default for Settings {
             layout: Layout::Padded,
             gil: Gil::Off,
             interval: DEFAULT_INTERVAL_MS,
+            objects: Objects::None,
+            cost: DEFAULT_COST_NS,
             order: MemoryOrder::SeqCst,
             write: None,
         }
@@ -92,6 +99,16 @@ const TOTAL: Number = Number {
     min: 1.0,
     whole: true,
 };
+const COST: Number = Number {
+    name: "cost",
+    label: "per-instruction cost",
+    asked: "A per-instruction cost of {} ns",
+    unit: " ns",
+    counts: "ns",
+    min: 0.0,
+    whole: false,
+};
+const MAX_COST_NS: f64 = 1000.0;
 const INTERVAL: Number = Number {
     name: "interval",
     label: "switch interval",
@@ -190,11 +207,12 @@ impl Raw<'_> {
 }
 
 /// Every setting name, in the order the page lists them.
-pub const NAMES: [&str; 8] =
-    ["mode", "threads", "total", "layout", "gil", "interval", "order", "write"];
+pub const NAMES: [&str; 10] =
+    ["mode", "threads", "total", "layout", "gil", "interval", "objects", "cost", "order", "write"];
 
 /// Settings a link carries (the others are for programs and the CLI only).
-const IN_LINKS: [&str; 6] = ["mode", "threads", "total", "layout", "gil", "interval"];
+const IN_LINKS: [&str; 8] =
+    ["mode", "threads", "total", "layout", "gil", "interval", "objects", "cost"];
 
 /// Reads a choice, accepting `true`/`false` for the GIL (on means CPython 3.10+'s safe points).
 fn choice<C: Choice>(raw: Raw) -> Result<C, SettingsError> {
@@ -242,6 +260,8 @@ impl Settings {
             "layout" => self.layout = choice(raw)?,
             "gil" => self.gil = gil(raw)?,
             "interval" => self.interval = number(&INTERVAL, MAX_INTERVAL_MS)?,
+            "objects" => self.objects = choice(raw)?,
+            "cost" => self.cost = number(&COST, MAX_COST_NS)?,
             "order" => self.order = choice(raw)?,
             "write" => self.write = Some(choice(raw)?),
             _ => {
@@ -261,7 +281,8 @@ impl Settings {
     pub fn validate(&self, max_threads: usize) -> Result<(), SettingsError> {
         THREADS.check(self.threads as f64, max_threads as f64)?;
         TOTAL.check(self.total as f64, MAX_TOTAL as f64)?;
-        INTERVAL.check(self.interval, MAX_INTERVAL_MS)
+        INTERVAL.check(self.interval, MAX_INTERVAL_MS)?;
+        COST.check(self.cost, MAX_COST_NS)
     }
 
     /// Reads a link's query pairs (page options such as `embed` already taken out): every
@@ -325,6 +346,11 @@ impl Settings {
                     settings.interval = v.unwrap_or(settings.interval);
                     problem
                 }
+                "cost" => {
+                    let (v, problem) = clamp(&COST, MAX_COST_NS);
+                    settings.cost = v.unwrap_or(settings.cost);
+                    problem
+                }
                 name => match settings.set(name, raw, max_threads) {
                     Ok(()) => None,
                     Err(SettingsError::UnknownChoice { choices, .. }) => {
@@ -358,6 +384,8 @@ impl Settings {
             "layout" => self.layout.name().to_owned(),
             "gil" => self.gil.name().to_owned(),
             "interval" => decimal(self.interval),
+            "objects" => self.objects.name().to_owned(),
+            "cost" => decimal(self.cost),
             "order" => self.order.name().to_owned(),
             "write" => self.write.map_or("measured", |w| w.name()).to_owned(),
             _ => String::new(),
@@ -483,6 +511,25 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
                 "interval",
                 "Switch interval (ms)",
                 number(&INTERVAL, MAX_INTERVAL_MS, d.interval, Vec::new()),
+            )
+        },
+        Field {
+            explained: true,
+            applies_when: Some(AppliesWhen {
+                setting: "mode",
+                values: names(|m: Mode| m.spec().objects != ObjectWork::NotPython),
+            }),
+            ..field("objects", "Object model", choices(d.objects))
+        },
+        Field {
+            applies_when: Some(AppliesWhen {
+                setting: "objects",
+                values: names(|o: Objects| o != Objects::None),
+            }),
+            ..field(
+                "cost",
+                "Per-instruction cost (ns)",
+                number(&COST, MAX_COST_NS, d.cost, Vec::new()),
             )
         },
         field("order", "Memory order", choices(d.order)),

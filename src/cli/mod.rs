@@ -1,6 +1,7 @@
 //! The native binary's commands and their arguments (parsed by clap).
 
 pub mod info;
+pub mod matrix;
 pub mod run;
 pub mod serve;
 
@@ -22,4 +23,6 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Print the engine's tables (settings, modes, bytecode) as JSON.
     Info(info::InfoArgs),
+    /// The seed's four scripts with the GIL (3.10+, 3.9) and without, for one object model.
+    Matrix(matrix::MatrixArgs),
 }

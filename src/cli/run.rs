@@ -8,6 +8,7 @@ use gil_playground::measure::clock::InstantClock;
 use gil_playground::model::gil::Gil;
 use gil_playground::model::interp::{MemoryOrder, WriteBack};
 use gil_playground::model::mode::{Layout, Mode};
+use gil_playground::model::objects::Objects;
 use gil_playground::run::report::RunReport;
 use gil_playground::run::run;
 use gil_playground::run::team::{MAX_NATIVE_THREADS, ScopedThreads};
@@ -38,6 +39,14 @@ pub struct SettingsArgs {
     /// The GIL's switch interval in milliseconds (0.1 to 100), like `sys.setswitchinterval`.
     #[arg(long, default_value_t = Settings::default().interval)]
     interval: f64,
+    /// How the emulated interpreter keeps its objects: `none` (a bare counter), `gil` (the
+    /// default build's plain reference counts), `free-threaded` (3.13t: biased counts,
+    /// immortal constants, a lock in every dict) or `atomic` (every count an atomic add).
+    #[arg(long, value_enum, default_value_t = Settings::default().objects)]
+    objects: Objects,
+    /// With an object model: the busy work per bytecode instruction, in nanoseconds.
+    #[arg(long, default_value_t = Settings::default().cost)]
+    cost: f64,
     /// Memory orderings: `seqcst` executes what the browser executes (wasm atomics are all
     /// sequentially consistent); `relaxed` is a native-only extra, not comparable with the page.
     #[arg(long, value_enum, default_value_t = MemoryOrder::SeqCst)]
@@ -58,6 +67,8 @@ impl SettingsArgs {
             layout: self.layout,
             gil: self.gil,
             interval: self.interval,
+            objects: self.objects,
+            cost: self.cost,
             order: self.order,
             write: Some(self.write),
         };

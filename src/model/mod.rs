@@ -6,4 +6,5 @@ pub mod bytecode;
 pub mod gil;
 pub mod interp;
 pub mod mode;
+pub mod objects;
 pub mod pymutex;

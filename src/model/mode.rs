@@ -23,6 +23,7 @@ use crate::choice::{About, Spec, choices};
 use crate::measure::clock::Clock;
 use crate::measure::timeline::Recorder;
 use crate::model::interp::{BLOCK, Interpreter, Kernel, Step};
+use crate::model::objects::{Heap, ObjectThread, ObjectWork};
 use crate::model::pymutex::PyMutex;
 
 /// What the table says about a mode.
@@ -41,6 +42,8 @@ pub struct ModeSpec {
     pub exact: bool,
     /// Whether each thread counts on a counter of its own (so their layout matters).
     pub per_thread: bool,
+    /// What its Python does with objects (what an object model emulates for it).
+    pub objects: ObjectWork,
 }
 
 impl Spec for ModeSpec {
@@ -82,6 +85,16 @@ counter = {\"value\": 0}
 }
 
 use Step::{Add, Jump, LockAcquire, LockRelease, Loop, Read, Write};
+/// `x = obj`: the reference taken (read) and the previous one dropped (write).
+const REFS: &[Step] = &[Loop, Read, Write, Jump];
+const REFS_PYTHON: &str = "# seed 003: every thread names one shared object
+obj = object()
+
+def work(num):
+    for _ in range(num):
+        x = obj  # a reference taken, the previous one dropped
+
+threads = [threading.Thread(target=work, args=(TOTAL // N,)) for _ in range(N)]";
 const PLAIN: &[Step] = &[Loop, Read, Add, Write, Jump];
 const LOCKED: &[Step] = &[Loop, LockAcquire, Read, Add, Write, LockRelease, Jump];
 
@@ -109,6 +122,7 @@ counter = {\"value\": 0}
             locks: false,
             exact: false,
             per_thread: false,
+            objects: ObjectWork::SharedDict,
         },
         /// One shared counter behind a lock that behaves like CPython 3.13's `PyMutex`.
         PyMutex => ModeSpec {
@@ -122,6 +136,7 @@ counter = {\"value\": 0}
             locks: true,
             exact: true,
             per_thread: false,
+            objects: ObjectWork::SharedDict,
         },
         /// One shared counter behind Rust's `std::sync::Mutex`.
         Mutex => ModeSpec {
@@ -135,6 +150,7 @@ counter = {\"value\": 0}
             locks: true,
             exact: true,
             per_thread: false,
+            objects: ObjectWork::SharedDict,
         },
         /// One shared counter behind a test-and-set spin lock.
         Spin => ModeSpec {
@@ -148,6 +164,7 @@ counter = {\"value\": 0}
             locks: true,
             exact: true,
             per_thread: false,
+            objects: ObjectWork::SharedDict,
         },
         /// One shared counter incremented with one atomic add.
         Atomic => ModeSpec {
@@ -163,6 +180,7 @@ counter = {\"value\": 0}
             locks: false,
             exact: true,
             per_thread: false,
+            objects: ObjectWork::NotPython,
         },
         /// One counter per thread, each on its own cache line (unless packed).
         Private => ModeSpec {
@@ -185,6 +203,56 @@ threads = [
             locks: false,
             exact: true,
             per_thread: true,
+            objects: ObjectWork::OwnDict,
+        },
+        /// References to one object all threads share, taken and dropped.
+        Refs => ModeSpec {
+            about: About {
+                name: "refs",
+                label: "References to one shared object",
+                explain: "Each thread takes and drops a reference to the same object, as every Python line that names it does (seed 003). What it costs, and whether counts stay right, depends on the object model: plain counts lose updates without the GIL; atomic ones make every core fight over the object's cache line.",
+            },
+            python: REFS_PYTHON,
+            steps: REFS,
+            locks: false,
+            exact: true,
+            per_thread: false,
+            objects: ObjectWork::RefShared,
+        },
+        /// References to each thread's own object.
+        RefsOwn => ModeSpec {
+            about: About {
+                name: "refs-own",
+                label: "References to each thread's own object",
+                explain: "Each thread takes and drops references to an object it made itself. With biased counting (the free-threaded build) the owner counts plainly, as fast as one thread; with atomic counts every reference still costs an atomic add.",
+            },
+            python: "# each thread takes and drops references to an object it made
+def work(num):
+    obj = object()
+    for _ in range(num):
+        x = obj",
+            steps: REFS,
+            locks: false,
+            exact: true,
+            per_thread: true,
+            objects: ObjectWork::RefOwn,
+        },
+        /// References to an immortal object (`None`).
+        RefsImmortal => ModeSpec {
+            about: About {
+                name: "refs-immortal",
+                label: "References to an immortal object (None)",
+                explain: "Each thread takes and drops references to None, an immortal object since 3.12 (PEP 683): its count is never written, so nothing is contended. With naive atomic counts the same line is fought over by every core.",
+            },
+            python: "# each thread takes and drops references to None
+def work(num):
+    for _ in range(num):
+        x = None",
+            steps: REFS,
+            locks: false,
+            exact: true,
+            per_thread: true,
+            objects: ObjectWork::RefImmortal,
         },
     }
 }
@@ -360,6 +428,9 @@ pub enum Counters {
     Atomic(CachePadded<AtomicU64>),
     /// See [`Mode::Private`].
     Private(PrivateCounters),
+    /// See [`Mode::Refs`], [`Mode::RefsOwn`] and [`Mode::RefsImmortal`]: each thread counts its
+    /// iterations on a counter of its own (the references are the heap's).
+    Refs(PrivateCounters),
 }
 
 impl Counters {
@@ -372,17 +443,26 @@ impl Counters {
             Mode::Spin => Counters::Spin(Default::default()),
             Mode::Atomic => Counters::Atomic(Default::default()),
             Mode::Private => Counters::Private(PrivateCounters::new(threads, layout)),
+            Mode::Refs | Mode::RefsOwn | Mode::RefsImmortal => {
+                Counters::Refs(PrivateCounters::new(threads, Layout::Padded))
+            }
         }
     }
 
-    /// The final count, once the run is over.
-    pub fn total(&self, clock: &dyn Clock) -> u64 {
+    /// The final count, once the run is over: the heap's dicts hold it where the mode's
+    /// Python keeps its counter in one.
+    pub fn total(&self, clock: &dyn Clock, heap: Option<&Heap>) -> u64 {
+        if let Some(heap) = heap
+            && !matches!(self, Counters::Atomic(_) | Counters::Refs(_))
+        {
+            return heap.total();
+        }
         match self {
             Counters::Racy(cell) | Counters::Atomic(cell) => cell.load(Ordering::SeqCst),
             Counters::PyMutex(lock) => lock.value(clock),
             Counters::Mutex(lock) => lock.value(clock),
             Counters::Spin(lock) => lock.value(clock),
-            Counters::Private(cells) => cells.sum(),
+            Counters::Private(cells) | Counters::Refs(cells) => cells.sum(),
         }
     }
 
@@ -401,17 +481,152 @@ impl Counters {
                 let cell = cells.cell(thread);
                 blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s));
             }
+            Counters::Refs(cells) => {
+                let cell = cells.cell(thread);
+                blocks(n, interp, |i, s| {
+                    s.step(i, Step::Loop);
+                    s.step(i, Step::Read);
+                    K::write(cell, cell.load(K::LOAD) + 1);
+                    s.step(i, Step::Write);
+                    s.step(i, Step::Jump);
+                });
+            }
             Counters::Atomic(cell) => blocks(n, interp, |i, s| {
                 s.step(i, Step::Loop);
                 cell.fetch_add(1, K::STORE);
                 s.step(i, Step::Write);
                 s.step(i, Step::Jump);
             }),
+            _ => self.count_locked(thread, n, interp, clock),
+        }
+    }
+
+    /// The lock modes, compiled once per interpreter (they do not depend on the kernel's
+    /// orderings or write-back).
+    #[inline(never)]
+    fn count_locked<'c, I: Interpreter<'c>>(
+        &'c self,
+        thread: usize,
+        n: u64,
+        interp: &mut I,
+        clock: &'c dyn Clock,
+    ) {
+        match self {
             Counters::PyMutex(lock) => locked(&**lock, thread, n, interp, clock),
             Counters::Mutex(lock) => locked(&**lock, thread, n, interp, clock),
             Counters::Spin(lock) => locked(&**lock, thread, n, interp, clock),
+            _ => unreachable!("only the lock modes count here"),
         }
     }
+}
+
+impl Counters {
+    /// Runs `n` increments as thread `thread` with an object model: the heap's objects are
+    /// touched as the mode's Python touches them (see `objects.rs`), with `interp` between the
+    /// steps and `obj` the thread's side of the heap.
+    #[inline(never)]
+    pub(crate) fn count_objects<'c, I: Interpreter<'c>>(
+        &'c self,
+        heap: &'c Heap,
+        obj: &mut ObjectThread,
+        thread: usize,
+        n: u64,
+        interp: &mut I,
+        clock: &'c dyn Clock,
+    ) {
+        match self {
+            Counters::Racy(_) | Counters::Private(_) => {
+                blocks(n, interp, |i, s| dict_increment(heap, obj, i, s, clock))
+            }
+            Counters::PyMutex(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
+            Counters::Mutex(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
+            Counters::Spin(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
+            Counters::Refs(cells) => {
+                let cell = cells.cell(thread);
+                blocks(n, interp, |i, s| {
+                    obj.next();
+                    s.step(i, Step::Loop);
+                    obj.take_ref(heap);
+                    s.step(i, Step::Read);
+                    obj.drop_ref(heap);
+                    cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    s.step(i, Step::Write);
+                    obj.back_edge(heap);
+                    s.step(i, Step::Jump);
+                });
+            }
+            Counters::Atomic(_) => unreachable!("a C extension's atomic add has no Python objects"),
+        }
+    }
+}
+
+/// `counter["value"] += 1` on the heap's dict: read, add, write, with the object traffic of
+/// the heap's build.
+#[inline(always)]
+fn dict_increment<'c, I: Interpreter<'c>>(
+    heap: &'c Heap,
+    obj: &mut ObjectThread,
+    interp: &mut I,
+    s: Stepping,
+    clock: &'c dyn Clock,
+) {
+    obj.next();
+    s.step(interp, Step::Loop);
+    dict_body(heap, obj, interp, s, clock);
+    obj.back_edge(heap);
+    s.step(interp, Step::Jump);
+}
+
+/// The read, the add and the write of `+=`, each followed by its step.
+#[inline(always)]
+fn dict_body<'c, I: Interpreter<'c>>(
+    heap: &'c Heap,
+    obj: &mut ObjectThread,
+    interp: &mut I,
+    s: Stepping,
+    clock: &'c dyn Clock,
+) {
+    let read = obj.read(heap, interp, clock);
+    s.step(interp, Step::Read);
+    obj.add(heap, read);
+    s.step(interp, Step::Add);
+    let replaced = obj.write(heap, interp, clock);
+    if s.0 {
+        interp.wrote(replaced, read);
+    }
+    s.step(interp, Step::Write);
+}
+
+/// `with lock: counter["value"] += 1` on the heap's dict, with the lock object's references.
+#[inline(always)]
+fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
+    lock: &'c L,
+    heap: &'c Heap,
+    obj: &mut ObjectThread,
+    thread: usize,
+    n: u64,
+    interp: &mut I,
+    clock: &'c dyn Clock,
+) {
+    let mut owner_changes = 0;
+    blocks(n, interp, |interp, s| {
+        obj.next();
+        s.step(interp, Step::Loop);
+        obj.enter_with(heap);
+        let mut guard = interp.blocking(|| lock.try_lock(clock), |rec| lock.lock(rec, clock));
+        s.step(interp, Step::LockAcquire);
+        if guard.last_owner != thread {
+            guard.last_owner = thread;
+            owner_changes += 1;
+        }
+        dict_body(heap, obj, interp, s, clock);
+        drop(guard);
+        obj.exit_with(heap);
+        s.step(interp, Step::LockRelease);
+        obj.back_edge(heap);
+        s.step(interp, Step::Jump);
+    });
+    interp.recorder().counts().lock_owner_changes += owner_changes;
 }
 
 /// Whether an iteration runs step by step (calling the interpreter after each step) or whole.
@@ -538,7 +753,7 @@ mod tests {
                 let counters = Counters::new(mode, 1, Layout::Padded);
                 let mut free = FreeThreads::new(&clock);
                 counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
-                assert_eq!(counters.total(&clock), n, "{mode}");
+                assert_eq!(counters.total(&clock, None), n, "{mode}");
             }
         }
     }
@@ -575,7 +790,7 @@ mod tests {
             counters.count::<SeqCstSwap, _>(0, 2, &mut trace, &clock);
             let steps = mode.spec().steps;
             assert_eq!(trace.0, [steps, steps].concat(), "{mode}");
-            assert_eq!(counters.total(&clock), 2);
+            assert_eq!(counters.total(&clock, None), 2);
         }
     }
 
@@ -592,7 +807,7 @@ mod tests {
             // The lock starts owned by "thread 0" (the default), so only handovers count.
             assert_eq!(first.finish().counts.lock_owner_changes, 1, "{mode}");
             assert_eq!(second.finish().counts.lock_owner_changes, 1, "{mode}");
-            assert_eq!(counters.total(&clock), 30, "{mode}");
+            assert_eq!(counters.total(&clock, None), 30, "{mode}");
         }
     }
 }

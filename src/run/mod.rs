@@ -1,6 +1,7 @@
 //! One run: split the total, start every thread at a spinning barrier, count (with or without
 //! the emulated GIL), report.
 
+pub mod matrix;
 pub mod report;
 pub mod team;
 
@@ -18,8 +19,9 @@ use crate::model::interp::{
     SeqCstSwap, Step, WriteBack,
 };
 use crate::model::mode::Counters;
+use crate::model::objects::{Heap, ObjectCounts, ObjectThread, ObjectWork, Objects};
 use crate::settings::Settings;
-use report::{RunReport, ThreadSample};
+use report::{ObjectSummary, RunReport, ThreadSample};
 use team::{SpinBarrier, ThreadTeam, thread_identity};
 
 /// Increments between two progress updates: often enough for a live display, rare enough
@@ -43,8 +45,12 @@ pub struct Run {
     counters: Counters,
     barrier: SpinBarrier,
     progress: Box<[CachePadded<AtomicU64>]>,
-    samples: Box<[OnceLock<(ThreadSample, ThreadTimeline)>]>,
+    samples: Box<[OnceLock<ThreadResult>]>,
     gil: Option<EmulatedGil>,
+    /// The interpreter's objects, when an object model is chosen and the mode is Python.
+    heap: Option<Heap>,
+    /// Per-instruction busy work in spin units, fixed when the run starts.
+    units: OnceLock<u32>,
 }
 
 impl Run {
@@ -73,6 +79,10 @@ impl Run {
             barrier: SpinBarrier::new(n),
             progress: (0..n).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             samples: (0..n).map(|_| OnceLock::new()).collect(),
+            heap: (settings.objects != Objects::None
+                && settings.mode.spec().objects != ObjectWork::NotPython)
+                .then(|| Heap::new(settings.objects, settings.mode.spec().objects, n)),
+            units: OnceLock::new(),
             gil: settings.gil.is_on().then(|| {
                 EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
             }),
@@ -92,14 +102,32 @@ impl Run {
 
     /// Runs the workload on `team`'s threads, timing with `clock`, and reports.
     pub fn execute(&self, team: &dyn ThreadTeam, clock: &dyn Clock) -> RunReport {
+        let units = *self.units.get_or_init(|| match &self.heap {
+            Some(_) => spin_units(self.settings.cost, clock),
+            None => 0,
+        });
         team.run(self.settings.threads, &|index| self.thread(index, clock));
-        let (samples, timeline): (Vec<ThreadSample>, Vec<ThreadTimeline>) = self
-            .samples
-            .iter()
-            .map(|s| s.get().expect("every thread of the run records a sample").clone())
-            .unzip();
+        let mut samples = Vec::new();
+        let mut timeline = Vec::new();
+        let mut object_counts = Vec::new();
+        for slot in self.samples.iter() {
+            let (sample, log, counts) =
+                slot.get().expect("every thread of the run records a sample");
+            samples.push(*sample);
+            timeline.push(log.clone());
+            object_counts.extend(counts);
+        }
         let settings = Settings { write: Some(self.write), ..self.settings.clone() };
-        RunReport::new(settings, self.counters.total(clock), &samples, timeline)
+        let heap = self.heap.as_ref();
+        let objects = heap.map(|heap| ObjectSummary {
+            counts: ObjectCounts::sum(&object_counts),
+            check: heap.check(),
+            units_per_instruction: units,
+        });
+        let mut report =
+            RunReport::new(settings, self.counters.total(clock, heap), &samples, timeline);
+        report.summary.objects = objects;
+        report
     }
 
     fn thread(&self, index: usize, clock: &dyn Clock) {
@@ -107,43 +135,49 @@ impl Run {
         let increments = self.settings.share_of(index);
         self.barrier.wait(index, clock);
         let start_ns = clock.now_ns();
+        let units = self.units.get().copied().unwrap_or(0);
+        let mut work = Work {
+            index,
+            increments,
+            objects: self.heap.as_ref().map(|heap| heap.thread(index, units)),
+        };
         let timeline = match (self.settings.order, self.write) {
             (MemoryOrder::SeqCst, WriteBack::Store) => {
-                self.on_interpreter::<SeqCstStore>(index, increments, clock)
+                self.on_interpreter::<SeqCstStore>(&mut work, clock)
             }
             (MemoryOrder::SeqCst, WriteBack::Swap) => {
-                self.on_interpreter::<SeqCstSwap>(index, increments, clock)
+                self.on_interpreter::<SeqCstSwap>(&mut work, clock)
             }
             (MemoryOrder::Relaxed, WriteBack::Store) => {
-                self.on_interpreter::<RelaxedStore>(index, increments, clock)
+                self.on_interpreter::<RelaxedStore>(&mut work, clock)
             }
             (MemoryOrder::Relaxed, WriteBack::Swap) => {
-                self.on_interpreter::<RelaxedSwap>(index, increments, clock)
+                self.on_interpreter::<RelaxedSwap>(&mut work, clock)
             }
         };
         let end_ns = clock.now_ns();
+        if let (Some(heap), Some(objects)) = (&self.heap, &mut work.objects) {
+            objects.finish(heap);
+            std::hint::black_box(objects.sink());
+        }
         let sample = ThreadSample { start_ns, end_ns, increments, identity };
-        if self.samples[index].set((sample, timeline)).is_err() {
+        let counts = work.objects.map(|o| o.counts);
+        if self.samples[index].set((sample, timeline, counts)).is_err() {
             unreachable!("each thread index runs once");
         }
     }
 
     /// Runs the thread's share with no GIL or under the GIL's safe-point profile.
-    fn on_interpreter<K: Kernel>(
-        &self,
-        index: usize,
-        increments: u64,
-        clock: &dyn Clock,
-    ) -> ThreadTimeline {
+    fn on_interpreter<K: Kernel>(&self, work: &mut Work, clock: &dyn Clock) -> ThreadTimeline {
         match &self.gil {
             None => {
                 let mut interp = FreeThreads::new(clock);
-                self.count::<K, _>(index, increments, &mut interp, clock);
+                self.count::<K, _>(work, &mut interp, clock);
                 interp.finish()
             }
             Some(gil) => match gil.version() {
-                Gil::Py39 => self.with_gil::<K, Py39>(gil, index, increments, clock),
-                Gil::Py310 | Gil::Off => self.with_gil::<K, Py310>(gil, index, increments, clock),
+                Gil::Py39 => self.with_gil::<K, Py39>(gil, work, clock),
+                Gil::Py310 | Gil::Off => self.with_gil::<K, Py310>(gil, work, clock),
             },
         }
     }
@@ -152,29 +186,32 @@ impl Run {
     fn with_gil<'c, K: Kernel, P: Profile>(
         &'c self,
         gil: &'c EmulatedGil,
-        index: usize,
-        increments: u64,
+        work: &mut Work,
         clock: &'c dyn Clock,
     ) -> ThreadTimeline {
-        let mut interp = GilThread::<P>::new(gil, index, self.settings.mode, clock);
+        let mut interp = GilThread::<P>::new(gil, work.index, self.settings.mode, clock);
         interp.take();
-        self.count::<K, _>(index, increments, &mut interp, clock);
+        self.count::<K, _>(work, &mut interp, clock);
         interp.finish()
     }
 
     fn count<'c, K: Kernel, I: Interpreter<'c>>(
         &'c self,
-        index: usize,
-        increments: u64,
+        work: &mut Work,
         interp: &mut I,
         clock: &'c dyn Clock,
     ) {
         let mut done = 0;
-        while done < increments {
-            let chunk = CHUNK.min(increments - done);
-            self.count_chunk::<K, I>(index, chunk, interp, clock);
+        while done < work.increments {
+            let chunk = CHUNK.min(work.increments - done);
+            match (&self.heap, &mut work.objects) {
+                (Some(heap), Some(objects)) => self
+                    .counters
+                    .count_objects::<I>(heap, objects, work.index, chunk, interp, clock),
+                _ => self.count_chunk::<K, I>(work.index, chunk, interp, clock),
+            }
             done += chunk;
-            self.progress[index].store(done, Ordering::Relaxed);
+            self.progress[work.index].store(done, Ordering::Relaxed);
         }
     }
 
@@ -191,6 +228,36 @@ impl Run {
     ) {
         self.counters.count::<K, I>(index, n, interp, clock);
     }
+}
+
+/// What one thread measured and recorded.
+type ThreadResult = (ThreadSample, ThreadTimeline, Option<ObjectCounts>);
+
+/// One thread's share of a run.
+struct Work {
+    index: usize,
+    increments: u64,
+    /// The thread's side of the heap, with an object model.
+    objects: Option<ObjectThread>,
+}
+
+/// How many spin units of busy work make `cost_ns` nanoseconds on this machine (or in this
+/// browser), measured once per process: CPython's per-instruction cost, emulated.
+fn spin_units(cost_ns: f64, clock: &dyn Clock) -> u32 {
+    static NS_PER_UNIT: OnceLock<f64> = OnceLock::new();
+    if cost_ns <= 0.0 {
+        return 0;
+    }
+    let per_unit = *NS_PER_UNIT.get_or_init(|| {
+        const UNITS: u32 = 1 << 22;
+        let mut probe = Heap::new(Objects::Gil, ObjectWork::SharedDict, 1).thread(0, UNITS);
+        let start = clock.now_ns();
+        probe.work(1);
+        let took = clock.now_ns().saturating_sub(start).max(1);
+        std::hint::black_box(probe.sink());
+        took as f64 / f64::from(UNITS)
+    });
+    (cost_ns / per_unit).round().clamp(0.0, 1e6) as u32
 }
 
 /// Sets up and executes one run.
@@ -210,6 +277,7 @@ mod tests {
     use super::*;
     use crate::measure::clock::InstantClock;
     use crate::model::mode::{Layout, Mode};
+    use crate::model::objects::ObjectCheck;
     use team::ScopedThreads;
 
     fn settings(mode: Mode, threads: usize, total: u64) -> Settings {
@@ -290,5 +358,69 @@ mod tests {
     fn invalid_settings_never_start_a_thread() {
         let err = Run::new(settings(Mode::Racy, 0, 10), &ScopedThreads).err().unwrap();
         assert_eq!(err.code(), "threads-out-of-range");
+    }
+
+    #[test]
+    fn every_object_model_is_exact_under_the_gil_and_keeps_its_objects_right() {
+        for &objects in &Objects::ALL[1..] {
+            for &mode in Mode::ALL.iter().filter(|m| m.spec().objects != ObjectWork::NotPython) {
+                let _alone = crate::test_support::serial();
+                let config = Settings {
+                    objects,
+                    cost: 0.0,
+                    gil: crate::model::gil::Gil::Py310,
+                    interval: 0.1,
+                    ..settings(mode, 2, 60_001)
+                };
+                let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+                assert_eq!(report.final_count, 60_001, "{objects} {mode}");
+                let summary = report.summary.objects.expect("an object model reports its objects");
+                assert_eq!(summary.check, ObjectCheck::default(), "{objects} {mode}");
+                assert_eq!(summary.counts.used_after_free, 0, "{objects} {mode}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_free_threaded_build_is_safe_without_the_gil() {
+        for mode in [Mode::Racy, Mode::PyMutex, Mode::Private, Mode::Refs] {
+            let _alone = crate::test_support::serial();
+            let config = Settings {
+                objects: Objects::FreeThreaded,
+                cost: 0.0,
+                ..settings(mode, 2, 400_000)
+            };
+            let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+            assert!(report.final_count <= 400_000, "{mode}");
+            if mode.spec().exact {
+                assert_eq!(report.final_count, 400_000, "{mode}");
+            }
+            let summary = report.summary.objects.unwrap();
+            assert_eq!(
+                summary.check,
+                ObjectCheck::default(),
+                "{mode}: lost updates, never lost counts"
+            );
+            assert_eq!(
+                (summary.counts.used_after_free, summary.counts.over_released),
+                (0, 0),
+                "{mode}"
+            );
+        }
+    }
+
+    #[test]
+    fn stale_writes_account_for_every_loss_with_objects_too() {
+        let _alone = crate::test_support::serial();
+        let config = Settings {
+            objects: Objects::Gil,
+            cost: 0.0,
+            gil: crate::model::gil::Gil::Py39,
+            interval: 0.1,
+            ..settings(Mode::Racy, 2, 1_000_000)
+        };
+        let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+        assert_eq!(report.summary.counts.overwritten, report.lost as i64);
+        assert_eq!(report.summary.objects.unwrap().check, ObjectCheck::default());
     }
 }

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use crate::measure::timeline::{Counts, StateTimes, ThreadTimeline};
+use crate::model::objects::{ObjectCheck, ObjectCounts};
 use crate::settings::Settings;
 
 /// One thread's own measurements.
@@ -72,6 +73,20 @@ pub struct Summary {
     pub state_ns: StateTimes,
     /// Events left out of the logs because they were full.
     pub events_dropped: u64,
+    /// What the interpreter's objects went through, with an object model.
+    pub objects: Option<ObjectSummary>,
+}
+
+/// The objects of a run with an object model: what the threads did to them, and the state
+/// they were left in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ObjectSummary {
+    /// Allocations, frees, queued merges, locked reads, atomic and plain count operations.
+    pub counts: ObjectCounts,
+    /// Counts that drifted, ints leaked, immortal objects written.
+    pub check: ObjectCheck,
+    /// The per-instruction busy work, in spin units (from the `cost` setting).
+    pub units_per_instruction: u32,
 }
 
 impl Summary {
@@ -83,6 +98,7 @@ impl Summary {
             counts,
             state_ns,
             events_dropped: timeline.iter().map(|t| t.dropped).sum(),
+            objects: None,
         }
     }
 }

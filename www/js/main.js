@@ -48,7 +48,7 @@ const help = new Help(document.getElementById('help-overlay'));
 const environment = new Environment(document.getElementById('environment'));
 const controls = new Controls(document.getElementById('controls'), {
   onRun: (settings) => runner.busy(() => runner.run(settings)),
-  onMatrix: (settings) => runner.busy(() => matrix.run(settings, choices('gil'))),
+  onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
   onStop: stop,
   onChange: settingsChanged,
@@ -65,7 +65,12 @@ const api = startEmbedApi({
 const runner = new Runner({
   engine, status, controls, results, timeline, history, notice, api, standing: fallbackNotice,
 });
-const matrix = new MatrixView(document.getElementById('matrix'), (settings) => runner.run(settings));
+let matrix = null;
+function matrixView() {
+  matrix ??= new MatrixView(document.getElementById('matrix'), (settings) => runner.run(settings),
+    trustedCores(engine.info.calibration, env.cores));
+  return matrix;
+}
 // The sweep view brings the chart library (uPlot, 145 KB): loaded on first use, not at start.
 let sweep = null;
 async function sweepView() {

@@ -1,84 +1,90 @@
-// Runs on the page: the seed talk's benchmark in one click. Its four scripts (single thread;
-// shared counter, no lock; shared with a lock; private counters), first with the GIL, then
-// without, laid out like the seed's run.sh output, plus lost updates. Below, in words, what
-// the measured numbers show: every sentence is computed from them, none is canned.
+// Runs on the page: the seed talk's benchmark in one click, the same cells as the CLI's
+// `gil-playground matrix` (the engine's table: four scripts, each with the GIL's 3.10+ safe
+// points, with 3.9's, and without a GIL), laid out like the seed's run.sh output with each
+// time relative to the single thread of its column. Threaded scripts run one thread per core
+// (as the seed's start os.cpu_count() threads) or the form's count. Below, in words, what the
+// measured numbers show: every sentence is computed from them, none is canned.
 import { h, fill } from './dom.js';
 import { choiceLabel, count, gilOn, ratio, percent } from './format.js';
 
-/** The seed's scripts and the mode that runs each. The lock is the PyMutex-like one. */
-export const SCRIPTS = [
-  { script: 'single_thread.py', mode: 'racy', threads: 1 },
-  { script: 'multi_thread_share.py', mode: 'racy' },
-  { script: 'multi_thread_share_lock.py', mode: 'pymutex' },
-  { script: 'multi_thread_private.py', mode: 'private' },
-];
-
-/**
- * The eight runs, GIL on first as run.sh did (the form's GIL version, or 3.10+ when it is
- * off), then without, with the page's other settings.
- */
-export function matrixRuns(settings, gilChoices) {
-  const on = gilOn(settings) ? settings.gil : gilChoices.find((gil) => gilOn({ gil }));
-  const off = gilChoices.find((gil) => !gilOn({ gil }));
-  return [on, off].flatMap((gil) => SCRIPTS.map((s) => ({
-    script: s.script,
-    settings: { ...settings, mode: s.mode, threads: s.threads ?? settings.threads, gil },
+/** The cells, column by column, with the page's other settings (objects, total, interval). */
+export function matrixCells(settings, matrix, threads) {
+  return matrix.columns.flatMap((gil) => matrix.scripts.map((script) => ({
+    script,
+    settings: { ...settings, gil, mode: script.mode, threads: script.one_thread ? 1 : threads },
   })));
 }
 
 export class MatrixView {
-  /** @param {(settings) => Promise<{report}|{error}>} runOnce runs one setting and shows it */
-  constructor(root, runOnce) {
+  /**
+   * @param {(settings) => Promise<{report}|{error}>} runOnce runs one setting and shows it
+   * @param {number} cores threads measured to run at once: the seed's "one per core"
+   */
+  constructor(root, runOnce, cores) {
     this.root = root;
     this.runOnce = runOnce;
+    this.cores = cores;
+    this.perCore = true;
   }
 
-  /** The seed's eight runs, one after the other; stops at the first failure. */
-  async run(settings, gilChoices) {
-    const runs = matrixRuns(settings, gilChoices);
+  /** The seed's twelve runs, one after the other; stops at the first failure. */
+  async run(settings, matrix) {
+    const threads = this.perCore ? this.cores : settings.threads;
+    const cells = matrixCells(settings, matrix, threads);
     const done = [];
-    for (const [i, run] of runs.entries()) {
-      this.showProgress(i, runs);
-      const outcome = await this.runOnce(run.settings);
-      done.push({ ...run, ...outcome });
+    for (const [i, cell] of cells.entries()) {
+      this.showProgress(i, cells);
+      const outcome = await this.runOnce(cell.settings);
+      done.push({ ...cell, ...outcome });
       if (outcome.error) break;
     }
-    this.show(done, settings);
+    this.show(done, { ...settings, threads }, matrix);
     this.root.scrollIntoView?.({ block: 'nearest' });
   }
 
-  showProgress(done, runs) {
+  showProgress(done, cells) {
     this.root.hidden = false;
-    const current = runs[done];
+    const current = cells[done];
     fill(this.root, h('h2', {}, 'Seed matrix'),
       h('p', { class: 'verdict running' },
-        `Run ${done + 1} of ${runs.length}: ${current.script}, GIL ${gilOn(current.settings) ? 'on' : 'off'}…`));
+        `Run ${done + 1} of ${cells.length}: ${current.script.label}, ${gilWords(current.settings.gil)}…`));
   }
 
-  /** @param {{ script, settings, report?, error? }[]} results in matrixRuns order */
-  show(results, settings) {
+  /** @param {{ script, settings, report?, error? }[]} results in the cells' order */
+  show(results, settings, matrix) {
     this.root.hidden = false;
-    const column = (on) => {
-      const rows = results.filter((r) => gilOn(r.settings) === on);
-      const first = rows[0]?.settings;
-      return h('div', { class: 'seed-column', 'data-gil': on ? 'on' : 'off' },
-        h('h3', {}, on ? `With GIL (${choiceLabel('gil', first?.gil)}, ${first?.interval} ms)` : 'Without GIL'),
-        h('pre', { class: 'seed-output' }, rows.map(block).join('\n\n')));
-    };
+    const threadChoice = h('select', { 'data-role': 'matrix-threads', 'aria-label': 'threads of the threaded scripts' },
+      h('option', { value: 'core' }, `one per core (${this.cores}), as the seed`),
+      h('option', { value: 'form' }, 'the form\'s thread count'));
+    threadChoice.value = this.perCore ? 'core' : 'form';
+    threadChoice.addEventListener('change', () => { this.perCore = threadChoice.value === 'core'; });
     fill(this.root,
       h('h2', {}, 'Seed matrix'),
-      h('p', { class: 'fine' }, `${count(settings.total)} increments per script, ${settings.threads} threads `
-        + 'for the threaded scripts, run one after the other on this page\'s threads.'),
-      h('div', { class: 'seed-columns' }, column(true), column(false)),
+      h('p', { class: 'fine' }, `${count(settings.total)} increments per script, ${settings.threads} threads for the `
+        + `threaded scripts, objects: ${choiceLabel('objects', settings.objects)}, run one after the other on this page's threads. `,
+      h('label', {}, 'Next time, threads: ', threadChoice)),
+      h('div', { class: 'seed-columns' }, matrix.columns.map((gil) => {
+        const rows = results.filter((r) => r.settings.gil === gil);
+        const single = rows.find((r) => r.script.one_thread)?.report;
+        return h('div', { class: 'seed-column', 'data-gil': gil },
+          h('h3', {}, gilWords(gil, rows[0]?.settings.interval)),
+          h('pre', { class: 'seed-output' }, rows.map((r) => block(r, single)).join('\n\n')));
+      })),
       h('h3', {}, 'What these numbers show'),
-      h('ul', { class: 'shape', 'data-role': 'shape' }, describe(results, settings).map((line) => h('li', {}, line))));
+      h('ul', { class: 'shape', 'data-role': 'shape' }, describe(results, settings, matrix).map((line) => h('li', {}, line))));
   }
 }
 
-function block({ script, report, error }) {
-  const lines = [`===== Running ${script} =====`];
+function gilWords(gil, interval) {
+  const label = choiceLabel('gil', gil);
+  return !gilOn({ gil }) || interval === undefined ? `GIL ${label}` : `GIL ${label}, ${interval} ms`;
+}
+
+function block({ script, report, error }, single) {
+  const lines = [`===== Running ${script.label} =====`];
   if (report) {
-    lines.push(`Execution time: ${(report.wall_ms / 1000).toFixed(6)} seconds`,
+    const relative = single ? ` (${ratio(report.wall_ms / single.wall_ms)} single)` : '';
+    lines.push(`Execution time: ${(report.wall_ms / 1000).toFixed(6)} seconds${relative}`,
       `Final counter value: ${report.final}`,
       `Lost updates: ${report.lost} (${percent(report.loss_percent)})`);
   } else {
@@ -89,50 +95,32 @@ function block({ script, report, error }) {
 }
 
 /** Sentences about the shape of the results, each computed from the measurements. */
-export function describe(results, settings) {
-  const find = (script, on) => results.find((r) => r.script === script && gilOn(r.settings) === on)?.report;
+export function describe(results, settings, matrix) {
   const lines = [];
   const n = settings.threads;
-  const times = (a, b) => a.wall_ms / b.wall_ms;
-
-  const single = find('single_thread.py', true);
-  const share = find('multi_thread_share.py', true);
-  const lock = find('multi_thread_share_lock.py', true);
-  if (single && share) {
-    const r = times(share, single);
-    lines.push(r > 0.8
-      ? `With the GIL, ${n} threads brought no speedup: the shared counter took ${ratio(r)} the single-thread time.`
-      : `With the GIL, ${n} threads took only ${ratio(r)} the single-thread time: faster, which the GIL should not allow (a noisy run? try again).`);
-    lines.push(share.lost === 0
-      ? `With the GIL nothing was lost: ${share.gil === '3.9' ? 'no switch happened to fall between a read and its write this time' : 'with 3.10+ safe points a switch never falls inside "+="'}.`
-      : `Even with the GIL, ${count(share.lost)} updates were lost (${percent(share.loss_percent)}): with 3.9 safe points a switch can fall between the read and the write, and the stale write wipes out the other thread's whole time slice.`);
-  }
-  if (single && lock) lines.push(`With the GIL, the lock cost ${ratio(times(lock, single))} the single-thread time.`);
-
-  const freeSingle = find('single_thread.py', false);
-  const freeShare = find('multi_thread_share.py', false);
-  const freeLock = find('multi_thread_share_lock.py', false);
-  const freePrivate = find('multi_thread_private.py', false);
-  if (freeShare) {
-    lines.push(freeShare.lost > 0
-      ? `Without the GIL, the shared counter lost ${count(freeShare.lost)} of ${count(freeShare.expected)} updates (${percent(freeShare.loss_percent)}): threads read the same value and overwrote each other.`
-      : 'Without the GIL, the shared counter lost nothing this time: the threads barely overlapped. Try more increments.');
-  }
-  if (freeSingle) {
-    const free = [freeShare, freeLock, freePrivate].filter(Boolean);
-    const slowest = free.reduce((a, b) => (b.wall_ms > a.wall_ms ? b : a), free[0]);
-    if (freeLock && slowest === freeLock) {
-      lines.push(`Without the GIL, the lock was the slowest: ${ratio(times(freeLock, freeSingle))} the single-thread time (the seed measured about 27× on CPython 3.13t, where every increment also contends on reference counts and the dict's own lock).`);
-    } else if (freeLock && slowest) {
-      const name = results.find((r) => r.report === slowest)?.script;
-      lines.push(`Without the GIL, the slowest was ${name} (${ratio(times(slowest, freeSingle))} the single-thread time); the lock took ${ratio(times(freeLock, freeSingle))}.`);
+  for (const gil of matrix.columns) {
+    const cell = (name) => results.find((r) => r.settings.gil === gil && r.script.name === name)?.report;
+    const [single, share, lock, priv] = ['single', 'share', 'lock', 'private'].map(cell);
+    if (!single) continue;
+    const rel = (r) => r.wall_ms / single.wall_ms;
+    const where = gilWords(gil);
+    if (share) {
+      lines.push(share.lost > 0
+        ? `${where}: the shared counter lost ${count(share.lost)} of ${count(share.expected)} updates (${percent(share.loss_percent)}) and took ${ratio(rel(share))} the single-thread time.`
+        : `${where}: the shared counter lost nothing and took ${ratio(rel(share))} the single-thread time.`);
     }
-    if (freePrivate) {
-      const speedup = freeSingle.wall_ms / freePrivate.wall_ms;
+    if (lock && share && priv) {
+      const slowest = [['the shared counter', share], ['the lock', lock], ['private counters', priv]]
+        .reduce((a, b) => (b[1].wall_ms > a[1].wall_ms ? b : a));
+      lines.push(`${where}: the lock took ${ratio(rel(lock))}, private counters ${ratio(rel(priv))}; the slowest was ${slowest[0]}.`);
+    }
+    if (priv && !gilOn({ gil })) {
+      const speedup = single.wall_ms / priv.wall_ms;
       lines.push(speedup >= 1.2
         ? `Without the GIL, private counters scaled: ${ratio(speedup)} faster than one thread on ${n} threads.`
         : `Without the GIL, private counters did not scale here (${ratio(speedup)} the single-thread speed): this device may not have ${n} free cores right now.`);
     }
   }
+  lines.push(`The seed measured CPython 3.13t on a machine whose core count it does not give, with os.cpu_count() threads: with the GIL the lock took 3.7× single, without it 27×; this run used ${n} threads.`);
   return lines;
 }

@@ -3,7 +3,7 @@
 // start and end. During a long run it shows each thread's progress instead (the engine sends
 // it only after the run has lasted a while, so short runs repaint nothing while timed).
 import { h, fill } from './dom.js';
-import { count, gilLabel, ms, percent, rate, ratio } from './format.js';
+import { choiceLabel, count, gilLabel, ms, percent, rate, ratio } from './format.js';
 
 export class Results {
   constructor(root) {
@@ -53,7 +53,9 @@ export class Results {
         figure('Lost updates', `${count(report.lost)} (${percent(report.loss_percent)})`, 'lost'),
         figure('Wall time', ms(report.wall_ms), 'wall'),
         figure('Throughput', rate(report.million_per_second), 'throughput'),
-        figure('Speedup vs 1 thread', speedup === null ? 'needs a 1-thread run' : ratio(speedup), 'speedup', speedup === null ? 'hint' : '')),
+        figure('Speedup vs 1 thread', speedup === null ? 'needs a 1-thread run' : ratio(speedup), 'speedup', speedup === null ? 'hint' : ''),
+        report.summary.objects ? figure('Reference counts', objectVerdict(report.summary.objects), 'objects',
+          objectProblems(report.summary.objects).length ? 'wrong' : '') : null),
       h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
         report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
           (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
@@ -61,6 +63,7 @@ export class Results {
       h('p', { class: 'fine', 'data-field': 'settings' },
         `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
         + `${gilLabel(report)} · `
+        + (report.objects && report.objects !== 'none' ? `objects: ${choiceLabel('objects', report.objects)}, ${report.cost} ns per instruction · ` : '')
         + `${report.distinct_threads} distinct worker${report.distinct_threads > 1 ? 's' : ''} ran · `
         + `every time measured inside the threads`));
   }
@@ -69,6 +72,24 @@ export class Results {
     this.root.dataset.state = 'failed';
     fill(this.root, h('p', { class: 'verdict failed' }, 'Run failed'), h('p', {}, message));
   }
+}
+
+/** What went wrong with the objects, in words (empty: nothing). */
+export function objectProblems({ counts, check }) {
+  const problems = [];
+  const drift = check.dict_count_drift + check.object_count_drift;
+  if (drift) problems.push(`count off by ${count(drift)}`);
+  if (counts.freed_while_in_use) problems.push(`reached zero ${count(counts.freed_while_in_use)} times while in use`);
+  if (counts.used_after_free) problems.push(`${count(counts.used_after_free)} uses after free`);
+  if (counts.over_released) problems.push(`${count(counts.over_released)} double releases`);
+  if (check.leaked_ints > 0) problems.push(`${count(check.leaked_ints)} ints leaked`);
+  if (check.immortal_written) problems.push('an immortal object written');
+  return problems;
+}
+
+function objectVerdict(objects) {
+  const problems = objectProblems(objects);
+  return problems.length ? problems.join(', ') : 'exact';
 }
 
 function figure(label, value, field, kind = '') {

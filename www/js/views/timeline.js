@@ -91,6 +91,16 @@ export class Timeline {
         ['Lock owner changes', count(s.lock_owner_changes)],
       ];
     if (s.parks || s.lock_handoffs) rows.push(['Parks', count(s.parks)], ['Lock handed over', count(s.lock_handoffs)]);
+    const o = s.objects?.counts;
+    if (o) {
+      rows.push(
+        ['Atomic count operations', count(o.atomic_ops)],
+        ['Plain count operations', count(o.plain_ops)],
+        ['Ints made / freed', `${count(o.allocated)} / ${count(o.freed + o.freed_remotely)}`],
+      );
+      if (o.queued) rows.push(['Ints queued to their maker', count(o.queued)]);
+      if (o.locked_reads || o.dict_lock_waits) rows.push(['Reads under the dict\'s lock', count(o.locked_reads)], ['Waits for the dict\'s lock', count(o.dict_lock_waits)]);
+    }
     fill(this.counts, rows.map(([label, value]) => h('div', {}, h('dt', {}, label), h('dd', {}, value))));
   }
 
