@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::measure::timeline::{EVENT_NAMES, EVENTS_PER_THREAD};
-use crate::model::bytecode::{Listing, listing};
+use crate::model::bytecode::{Listing, Statement, StatementSpec, listing};
 use crate::model::gil::{Gil, serve_weights};
 use crate::model::interp::Step;
 use crate::model::mode::{Mode, ModeSpec};
@@ -20,8 +20,10 @@ pub struct Tables {
     pub settings: Vec<Field>,
     /// Every mode's table entry, and where each GIL version serves a drop request.
     pub modes: Vec<ModeInfo>,
-    /// The loop body's bytecode under each GIL version.
-    pub bytecode: Vec<(Gil, Listing)>,
+    /// The loop body's bytecode under each GIL version, statement, and with or without a lock.
+    pub bytecode: Vec<BytecodeEntry>,
+    /// Each statement's Python line and what it needs before it.
+    pub statements: Vec<&'static StatementSpec>,
     /// The seed's scripts, and the GIL columns its matrix runs them in.
     pub matrix: Matrix,
     /// Events each thread's log keeps.
@@ -36,8 +38,33 @@ pub struct ModeInfo {
     /// The table entry.
     #[serde(flatten)]
     pub spec: &'static ModeSpec,
-    /// Per GIL version: the safe points and their chances (as weights).
-    pub weights: Vec<(Gil, Vec<(Step, u32)>)>,
+    /// Per GIL version and statement: the safe points and their chances (as weights).
+    pub weights: Vec<WeightsEntry>,
+}
+
+/// Where a drop request is served, for one GIL version and statement.
+#[derive(Serialize)]
+pub struct WeightsEntry {
+    /// The GIL version.
+    pub gil: Gil,
+    /// The statement.
+    pub statement: Statement,
+    /// Each safe point with its weight.
+    pub weights: Vec<(Step, u32)>,
+}
+
+/// A listing, and what it is the listing of.
+#[derive(Serialize)]
+pub struct BytecodeEntry {
+    /// The GIL version (its safe points).
+    pub gil: Gil,
+    /// The statement.
+    pub statement: Statement,
+    /// Whether inside `with lock:`.
+    pub locked: bool,
+    /// The listing.
+    #[serde(flatten)]
+    pub listing: Listing,
 }
 
 /// The seed's benchmark: its scripts, and the GIL of each column.
@@ -57,10 +84,32 @@ pub fn tables(max_threads: usize) -> Tables {
             .iter()
             .map(|&mode| ModeInfo {
                 spec: mode.spec(),
-                weights: Gil::ALL.iter().map(|&gil| (gil, serve_weights(mode, gil))).collect(),
+                weights: Gil::ALL
+                    .iter()
+                    .flat_map(|&gil| {
+                        Statement::ALL.iter().map(move |&statement| WeightsEntry {
+                            gil,
+                            statement,
+                            weights: serve_weights(mode, gil, statement),
+                        })
+                    })
+                    .collect(),
             })
             .collect(),
-        bytecode: Gil::ALL.iter().map(|&gil| (gil, listing(gil))).collect(),
+        bytecode: Gil::ALL
+            .iter()
+            .flat_map(|&gil| {
+                Statement::ALL.iter().flat_map(move |&statement| {
+                    [false, true].map(|locked| BytecodeEntry {
+                        gil,
+                        statement,
+                        locked,
+                        listing: listing(gil, statement, locked),
+                    })
+                })
+            })
+            .collect(),
+        statements: Statement::ALL.iter().map(|s| s.spec()).collect(),
         matrix: Matrix {
             scripts: Script::ALL.iter().map(|s| s.spec()).collect(),
             columns: COLUMNS,

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::choice::{About, Choice};
 use crate::error::{SettingsError, shown};
+use crate::model::bytecode::Statement;
 use crate::model::gil::{DEFAULT_INTERVAL_MS, Gil, MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use crate::model::interp::{MemoryOrder, WriteBack};
 use crate::model::mode::{Layout, Mode};
@@ -40,6 +41,8 @@ pub struct Settings {
     pub gil: Gil,
     /// The GIL's switch interval in milliseconds (`sys.setswitchinterval`).
     pub interval: f64,
+    /// How the increment is written in Python (`+=`, or through a call).
+    pub statement: Statement,
     /// How the emulated interpreter keeps its objects (reference counts, the dict's lock).
     pub objects: Objects,
     /// With an object model: the busy work per bytecode instruction, in nanoseconds.
@@ -60,6 +63,7 @@ impl Default for Settings {
             layout: Layout::Padded,
             gil: Gil::Off,
             interval: DEFAULT_INTERVAL_MS,
+            statement: Statement::Augmented,
             objects: Objects::None,
             cost: DEFAULT_COST_NS,
             order: MemoryOrder::SeqCst,
@@ -207,12 +211,23 @@ impl Raw<'_> {
 }
 
 /// Every setting name, in the order the page lists them.
-pub const NAMES: [&str; 10] =
-    ["mode", "threads", "total", "layout", "gil", "interval", "objects", "cost", "order", "write"];
+pub const NAMES: [&str; 11] = [
+    "mode",
+    "threads",
+    "total",
+    "layout",
+    "gil",
+    "interval",
+    "statement",
+    "objects",
+    "cost",
+    "order",
+    "write",
+];
 
 /// Settings a link carries (the others are for programs and the CLI only).
-const IN_LINKS: [&str; 8] =
-    ["mode", "threads", "total", "layout", "gil", "interval", "objects", "cost"];
+const IN_LINKS: [&str; 9] =
+    ["mode", "threads", "total", "layout", "gil", "interval", "statement", "objects", "cost"];
 
 /// Reads a choice, accepting `true`/`false` for the GIL (on means CPython 3.10+'s safe points).
 fn choice<C: Choice>(raw: Raw) -> Result<C, SettingsError> {
@@ -260,6 +275,7 @@ impl Settings {
             "layout" => self.layout = choice(raw)?,
             "gil" => self.gil = gil(raw)?,
             "interval" => self.interval = number(&INTERVAL, MAX_INTERVAL_MS)?,
+            "statement" => self.statement = choice(raw)?,
             "objects" => self.objects = choice(raw)?,
             "cost" => self.cost = number(&COST, MAX_COST_NS)?,
             "order" => self.order = choice(raw)?,
@@ -384,6 +400,7 @@ impl Settings {
             "layout" => self.layout.name().to_owned(),
             "gil" => self.gil.name().to_owned(),
             "interval" => decimal(self.interval),
+            "statement" => self.statement.name().to_owned(),
             "objects" => self.objects.name().to_owned(),
             "cost" => decimal(self.cost),
             "order" => self.order.name().to_owned(),
@@ -512,6 +529,16 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
                 "Switch interval (ms)",
                 number(&INTERVAL, MAX_INTERVAL_MS, d.interval, Vec::new()),
             )
+        },
+        Field {
+            explained: true,
+            applies_when: Some(AppliesWhen {
+                setting: "mode",
+                values: names(|m: Mode| {
+                    matches!(m.spec().objects, ObjectWork::SharedDict | ObjectWork::OwnDict)
+                }),
+            }),
+            ..field("statement", "Statement", choices(d.statement))
         },
         Field {
             explained: true,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use gil_playground::measure::clock::InstantClock;
+use gil_playground::model::bytecode::Statement;
 use gil_playground::model::gil::Gil;
 use gil_playground::model::interp::{MemoryOrder, WriteBack};
 use gil_playground::model::mode::{Layout, Mode};
@@ -39,6 +40,10 @@ pub struct SettingsArgs {
     /// The GIL's switch interval in milliseconds (0.1 to 100), like `sys.setswitchinterval`.
     #[arg(long, default_value_t = Settings::default().interval)]
     interval: f64,
+    /// How the increment is written: `augmented` (`counter["value"] += 1`) or `call`
+    /// (`counter["value"] = add_one(counter["value"])`, which 3.10+ can switch inside).
+    #[arg(long, value_enum, default_value_t = Settings::default().statement)]
+    statement: Statement,
     /// How the emulated interpreter keeps its objects: `none` (a bare counter), `gil` (the
     /// default build's plain reference counts), `free-threaded` (3.13t: biased counts,
     /// immortal constants, a lock in every dict) or `atomic` (every count an atomic add).
@@ -67,6 +72,7 @@ impl SettingsArgs {
             layout: self.layout,
             gil: self.gil,
             interval: self.interval,
+            statement: self.statement,
             objects: self.objects,
             cost: self.cost,
             order: self.order,

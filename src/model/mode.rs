@@ -46,6 +46,13 @@ pub struct ModeSpec {
     pub objects: ObjectWork,
 }
 
+impl ModeSpec {
+    /// Whether threads share the object the statement updates (so a switch can lose updates).
+    pub fn objects_shared(&self) -> bool {
+        matches!(self.objects, ObjectWork::SharedDict | ObjectWork::RefShared)
+    }
+}
+
 impl Spec for ModeSpec {
     fn about(&self) -> &About {
         &self.about

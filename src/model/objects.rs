@@ -214,12 +214,22 @@ pub struct Heap {
     shared_object: CachePadded<Header>,
     /// `x = obj`: each thread's own object (made by that thread).
     own_objects: Box<[CachePadded<Header>]>,
+    /// `add_one`, when the statement calls it (the free-threaded build makes functions
+    /// immortal once a second thread starts, `Python/pystate.c` 1587-1595).
+    function: Option<CachePadded<Header>>,
     ints: Box<[IntObject]>,
     inboxes: Box<[CachePadded<Mutex<Inbox>>]>,
     /// Free-threaded: "you have ints to merge" (a bit of CPython's eval breaker).
     merge_requests: Box<[CachePadded<AtomicBool>]>,
     /// The dicts' count at the start: the main thread's reference and one per thread.
     base_count: i64,
+}
+
+impl Heap {
+    /// Whether the statement calls `add_one`.
+    fn calls(&self) -> bool {
+        self.function.is_some()
+    }
 }
 
 /// What the objects went through, counted by the threads (exact, summed over threads).
@@ -306,8 +316,9 @@ pub struct ObjectThread {
 const PLAIN: Ordering = Ordering::Relaxed;
 
 impl Heap {
-    /// The objects of a run of `threads` threads doing `work` under `objects`.
-    pub fn new(objects: Objects, work: ObjectWork, threads: usize) -> Self {
+    /// The objects of a run of `threads` threads doing `work` under `objects`, calling
+    /// `add_one` in each increment if `calls`.
+    pub fn new(objects: Objects, work: ObjectWork, threads: usize, calls: bool) -> Self {
         let dicts = match work {
             ObjectWork::OwnDict => threads,
             _ => 1,
@@ -340,6 +351,9 @@ impl Heap {
             own_objects: (0..threads)
                 .map(|t| CachePadded::new(Header::new(objects, 1, t as u32, false)))
                 .collect(),
+            function: calls.then(|| {
+                CachePadded::new(Header::new(objects, 1, MAIN, objects == Objects::FreeThreaded))
+            }),
             ints,
             inboxes: (0..threads).map(|_| CachePadded::default()).collect(),
             merge_requests: (0..threads).map(|_| CachePadded::default()).collect(),
@@ -378,6 +392,11 @@ impl Heap {
         let dict_count_drift =
             self.dicts.iter().map(|d| d.header.count(objects) - self.base_count).sum();
         let mut object_count_drift = self.shared_object.count(objects) - self.base_count;
+        if let Some(function) = &self.function
+            && objects != Objects::FreeThreaded
+        {
+            object_count_drift += function.count(objects) - 1;
+        }
         object_count_drift += self.lock_object.count(objects) - 1;
         object_count_drift += self.own_objects.iter().map(|h| h.count(objects) - 1).sum::<i64>();
         let live = self.ints[SMALL_INTS as usize..]
@@ -714,8 +733,13 @@ impl ObjectThread {
         clock: &'c dyn Clock,
     ) -> u64 {
         let dict = self.dict(heap);
-        self.incref(heap, &dict.header);
-        self.incref(heap, &heap.key);
+        if let Some(function) = &heap.function {
+            // LOAD_GLOBAL add_one; the dict and the key once (no COPY without `+=`).
+            self.incref(heap, function);
+        } else {
+            self.incref(heap, &dict.header);
+            self.incref(heap, &heap.key);
+        }
         self.incref(heap, &dict.header);
         self.incref(heap, &heap.key);
         let index = match heap.objects {
@@ -731,7 +755,7 @@ impl ObjectThread {
         self.held.0 = index;
         self.decref(heap, &dict.header);
         self.decref(heap, &heap.key);
-        self.work(5);
+        self.work(if heap.calls() { 4 } else { 5 });
         int.value.load(Ordering::Relaxed)
     }
 
@@ -821,14 +845,22 @@ impl ObjectThread {
         }
     }
 
-    /// `LOAD_CONST 1; BINARY_OP +=`: a new int, and the read one released.
+    /// `LOAD_CONST 1; BINARY_OP +=` (or `CALL add_one`, whose body does the same): a new int,
+    /// and the read one released.
     pub fn add(&mut self, heap: &Heap, read: u64) -> u64 {
         self.incref(heap, &heap.one);
         let value = read + 1;
         self.made = self.make_int(heap, value);
         self.decref(heap, &heap.one);
         self.release_held(heap);
-        self.work(2);
+        match &heap.function {
+            Some(function) => {
+                // The call: a frame (this thread's), RESUME, the body, RETURN; add_one released.
+                self.decref(heap, function);
+                self.work(6);
+            }
+            None => self.work(2),
+        }
         value
     }
 
@@ -853,6 +885,10 @@ impl ObjectThread {
     ) -> u64 {
         let dict = self.dict(heap);
         let made = self.made;
+        if heap.calls() {
+            // `+=` kept its dict on the stack; after a call it is loaded again.
+            self.incref(heap, &dict.header);
+        }
         self.incref(heap, &heap.key);
         self.incref(heap, &heap.ints[made.0 as usize].header);
         // The old value's generation, as loaded with it (a stale one means it was freed).
@@ -971,7 +1007,7 @@ mod tests {
 
     /// Two emulated threads of one heap, interleaved by hand on this one OS thread.
     fn two(objects: Objects, work: ObjectWork) -> (Heap, ObjectThread, ObjectThread) {
-        let heap = Heap::new(objects, work, 2);
+        let heap = Heap::new(objects, work, 2, false);
         let (a, b) = (heap.thread(0, 0), heap.thread(1, 0));
         (heap, a, b)
     }

@@ -19,25 +19,35 @@ export class PythonPanel {
     this.show(settings);
   }
 
-  show({ mode, gil }) {
+  show({ mode, gil, statement = 'augmented' }) {
     if (!this.info) return;
     const entry = this.info.modes.find((m) => m.name === mode);
-    const weights = entry?.weights.find(([version]) => version === gil)?.[1] ?? [];
+    const weights = entry?.weights.find((w) => w.gil === gil && w.statement === statement)?.weights ?? [];
     const sum = weights.reduce((n, [, w]) => n + w, 0);
     this.weights.textContent = weights.length
       ? `Where the emulated GIL serves a drop request in this mode (chance ∝ CPython 3.9's measured `
         + `cost of the steps since the previous safe point): ${weights.map(([step, w]) =>
           `after ${step} ${Math.round((100 * w) / sum)}%`).join(', ')}.`
       : '';
-    this.code.textContent = entry?.python ?? '';
-    const listing = this.info.bytecode.find(([version]) => version === gil)?.[1];
+    this.code.textContent = pythonOf(entry, this.info.statements, statement);
+    const listing = this.info.bytecode.find((b) => b.gil === gil && b.statement === statement
+      && b.locked === Boolean(entry?.locks));
     if (!listing) return;
     this.title.textContent = `${listing.title}. ▶ marks a safe point, where the GIL may switch `
-      + 'threads; one between BINARY_SUBSCR (read) and STORE_SUBSCR (write) splits the "+=".';
+      + 'threads; one between BINARY_SUBSCR (read) and STORE_SUBSCR (write) splits the update.';
     fill(this.list, listing.ops.map((op) => h('li',
       { class: op.check ? 'safe-point' : '', 'data-step': op.step },
       h('span', { class: 'marker', 'aria-label': op.check ? 'safe point' : undefined }, op.check ? '▶' : ''),
       h('code', {}, op.code),
       h('span', { class: 'step' }, op.step))));
   }
+}
+
+/** The mode's Python with the chosen statement in place of the seed's `+=` line. */
+export function pythonOf(entry, statements, statement) {
+  if (!entry) return '';
+  const seed = statements[0];
+  const chosen = statements.find((c) => c.name === statement);
+  if (!seed || !chosen || chosen === seed || !entry.python.includes(seed.line)) return entry.python;
+  return `${chosen.prelude}${entry.python.replaceAll(seed.line, chosen.line)}`;
 }
