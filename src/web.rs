@@ -262,6 +262,25 @@ fn timeline_to_js(timeline: &[crate::measure::timeline::ThreadTimeline]) -> js_s
         .collect()
 }
 
+/// The step-through after `choices` (thread indices), replayed from the start: `settings`
+/// gives the GIL, the statement and the mode (whether under a lock); `threads` is 2 or 3.
+///
+/// # Errors
+/// A JS `Error` with one of [`SettingsError::code`].
+#[wasm_bindgen]
+pub fn step_replay(settings: JsValue, threads: u32, choices: Vec<u32>) -> Result<JsValue, JsValue> {
+    let settings =
+        program_settings(&settings, default_settings()).map_err(|err| settings_error(&err))?;
+    let choices: Vec<usize> = choices.into_iter().map(|c| c as usize).collect();
+    Ok(to_js(&crate::model::stepper::replay(
+        settings.gil,
+        settings.statement,
+        settings.mode.spec().locks,
+        threads as usize,
+        &choices,
+    )))
+}
+
 /// Panics on a pool thread on purpose: lets the tests check that a panic reaches the page.
 #[wasm_bindgen]
 pub fn panic_in_pool(message: String) {

@@ -8,3 +8,4 @@ pub mod interp;
 pub mod mode;
 pub mod objects;
 pub mod pymutex;
+pub mod stepper;

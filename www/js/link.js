@@ -18,7 +18,16 @@ const PAGE_KEYS = {
   },
   // Set by the one reload that lets the service worker make the page isolated.
   'coi-retry': () => ({ value: true }),
+  // What a slide shows (embed mode), and what the full page opens with.
+  view: (raw) => (VIEWS.includes(raw) ? { value: raw } : { error: `is not one of ${VIEWS.join(', ')}` }),
+  // The step-through's interleaving so far: the thread (1-3) that ran each instruction.
+  steps: (raw) => (/^[1-3]{0,400}$/.test(raw)
+    ? { value: [...raw].map((c) => Number(c) - 1) }
+    : { error: 'is not a list of thread numbers 1 to 3 (at most 400)' }),
 };
+
+/** The views a link may open. */
+export const VIEWS = ['result', 'timeline', 'matrix', 'step', 'histogram', 'predict'];
 
 /** A URL value as it may appear in a notice: quoted, shortened (callers use text nodes). */
 const shown = (raw) => `“${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}”`;
@@ -28,7 +37,7 @@ const shown = (raw) => `“${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}�
  * @returns {{ page: object, settings: [string, string][], notices: string[] }}
  */
 export function splitLink(search) {
-  const page = { embed: false, autorun: false, parent: null, 'coi-retry': false };
+  const page = { embed: false, autorun: false, parent: null, 'coi-retry': false, view: null, steps: [] };
   const settings = [];
   const notices = [];
   const seen = new Set();
@@ -55,6 +64,8 @@ export function linkFor(settings, page, schema, base = location.href) {
   }
   if (page.embed) url.searchParams.set('embed', '1');
   if (page.parent) url.searchParams.set('parent', page.parent);
+  if (page.view) url.searchParams.set('view', page.view);
+  if (page.view === 'step' && page.steps?.length) url.searchParams.set('steps', page.steps.map((t) => t + 1).join(''));
   return url.href;
 }
 

@@ -15,6 +15,7 @@ import { Notice } from './views/notice.js';
 import { Timeline } from './views/timeline.js';
 import { PythonPanel } from './views/python.js';
 import { MatrixView } from './views/matrix.js';
+import { Stepper } from './views/stepper.js';
 import { Share } from './views/share.js';
 import { Help } from './views/help.js';
 import { listenForKeys } from './views/keyboard.js';
@@ -50,6 +51,7 @@ const controls = new Controls(document.getElementById('controls'), {
   onRun: (settings) => runner.busy(() => runner.run(settings)),
   onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
+  onStep: (settings) => stepper.open(settings, []),
   onStop: stop,
   onChange: settingsChanged,
 });
@@ -61,6 +63,14 @@ const api = startEmbedApi({
   current: () => controls.settings(),
   busy: () => status.busy,
   run: (settings, id) => runner.busy(() => runner.run(settings, id)),
+});
+const stepper = new Stepper(document.getElementById('step'), {
+  step: (settings, threads, choices) => engine.step(settings, threads, choices),
+  onChoices: (choices) => {
+    link.page.view = 'step';
+    link.page.steps = choices;
+    settingsChanged(controls.settings());
+  },
 });
 const runner = new Runner({
   engine, status, controls, results, timeline, history, notice, api, standing: fallbackNotice,
@@ -95,6 +105,7 @@ if (!engine) {
   engine.onFatal = engineDied;
   awaitEngine(engineStart, link.notices).then((started) => {
     if (!started) return;
+    if (link.page.view === 'step') stepper.open(controls.settings(), link.page.steps);
     if (link.page.autorun) controls.form.requestSubmit();
     if (threaded) keepForOffline(env);
   });
@@ -193,6 +204,7 @@ function keyActions() {
       s.gil = gilOn(s) ? next(on, s.gil) : on[0];
     }),
     matrix: () => { if (status.canRun) controls.matrixButton.click(); },
+    step: (key) => stepper.key(key),
     help: () => help.toggle(),
     closeOverlays: () => { help.hide(); share.hideQr(); },
     onDeckKey: (key) => api.key(key),

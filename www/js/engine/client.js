@@ -74,13 +74,7 @@ export class Engine {
 
   /** Runs one workload; resolves with the report, rejects with an EngineError. */
   run(settings) {
-    if (this.broken) return Promise.reject(this.broken);
-    if (!this.info) return Promise.reject(new EngineError('not-ready', 'The engine is still starting.', false));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: MSG.run, id, settings });
-    });
+    return this.request(MSG.run, { settings });
   }
 
   /**
@@ -88,12 +82,25 @@ export class Engine {
    * resolves with complete settings, rejects with an EngineError saying what is wrong.
    */
   check(changes, current) {
+    return this.request(MSG.check, { changes, current });
+  }
+
+  /**
+   * The step-through after `choices` (thread indices) with `settings`' GIL, statement and
+   * mode, for `threads` threads (2 or 3); resolves with the state the engine replayed.
+   */
+  step(settings, threads, choices) {
+    return this.request(MSG.step, { settings, threads, choices });
+  }
+
+  /** Sends a request answered by one message with the same id. */
+  request(type, body) {
     if (this.broken) return Promise.reject(this.broken);
     if (!this.info) return Promise.reject(new EngineError('not-ready', 'The engine is still starting.', false));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: MSG.check, id, changes, current });
+      this.worker.postMessage({ type, id, ...body });
     });
   }
 
@@ -126,6 +133,8 @@ export class Engine {
         return this.settle(data.id, (p) => p.resolve(data.report));
       case MSG.checked:
         return this.settle(data.id, (p) => p.resolve(data.settings));
+      case MSG.stepped:
+        return this.settle(data.id, (p) => p.resolve(data.state));
       case MSG.error: {
         const error = new EngineError(data.code, data.message, data.fatal);
         if (error.fatal) return this.die(error);

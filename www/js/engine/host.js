@@ -186,6 +186,14 @@ function check({ id, changes, current }) {
   }
 }
 
+function step({ id, settings, threads, choices }) {
+  try {
+    post(MSG.stepped, { id, state: wasm.step_replay(settings, threads, Uint32Array.from(choices)) });
+  } catch (err) {
+    post(MSG.error, { id, code: err?.code ?? 'bad-settings', message: err?.message ?? String(err), fatal: false });
+  }
+}
+
 /** After a deliberate panic (tests), watch for it for a while. */
 async function debugPanic({ message }) {
   wasm.panic_in_pool(String(message));
@@ -205,6 +213,8 @@ self.addEventListener('message', ({ data }) => {
       return run(data);
     case MSG.check:
       return check(data);
+    case MSG.step:
+      return step(data);
     case MSG.debugPanic:
       return debugPanic(data);
   }

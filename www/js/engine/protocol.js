@@ -9,6 +9,7 @@
 //   run { id, settings }                            progress { id, progress, shares }
 //                                                   done { id, report }
 //   check { id, changes, current }                  checked { id, settings }
+//   step { id, settings, threads, choices }         stepped { id, state } (the step-through)
 //   debugPanic { message }   (tests)                error { id?, code, message, fatal }
 export const MSG = Object.freeze({
   init: 'engine:init',
@@ -18,6 +19,8 @@ export const MSG = Object.freeze({
   done: 'engine:done',
   check: 'engine:check',
   checked: 'engine:checked',
+  step: 'engine:step',
+  stepped: 'engine:stepped',
   error: 'engine:error',
   debugPanic: 'engine:debug-panic',
 });

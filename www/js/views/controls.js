@@ -9,12 +9,13 @@ export class Controls {
    * @param {HTMLFormElement} form
    * @param {{ onRun, onMatrix, onSweep, onStop, onChange }} handlers, each given the settings
    */
-  constructor(form, { onRun, onMatrix, onSweep, onStop, onChange = () => {} }) {
+  constructor(form, { onRun, onMatrix, onSweep, onStep, onStop, onChange = () => {} }) {
     this.form = form;
     this.fieldsBox = form.querySelector('[data-role=fields]');
     this.runButton = form.querySelector('[data-role=run]');
     this.matrixButton = form.querySelector('[data-role=matrix]');
     this.sweepButton = form.querySelector('[data-role=sweep]');
+    this.stepButton = form.querySelector('[data-role=step]');
     this.stopButton = form.querySelector('[data-role=stop]');
     this.explain = document.getElementById('mode-explain');
     this.schema = [];
@@ -24,6 +25,7 @@ export class Controls {
     });
     this.matrixButton.addEventListener('click', () => { if (!this.busy) onMatrix(this.settings()); });
     this.sweepButton.addEventListener('click', () => { if (!this.busy) onSweep(this.settings()); });
+    this.stepButton.addEventListener('click', () => { if (!this.busy) onStep(this.settings()); });
     this.stopButton.addEventListener('click', onStop);
     form.addEventListener('change', () => {
       this.showApplicable();
@@ -96,6 +98,7 @@ export class Controls {
     this.runButton.disabled = busy;
     this.matrixButton.disabled = busy;
     this.sweepButton.disabled = busy;
+    this.stepButton.disabled = busy;
     this.stopButton.hidden = !busy;
     this.runButton.textContent = busy ? 'Running…' : 'Run';
   }

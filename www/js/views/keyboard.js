@@ -11,6 +11,8 @@ export const KEYS = [
   ['g', 'GIL on or off'],
   ['s', 'GIL version: 3.10+ or 3.9 safe points'],
   ['x', 'seed matrix'],
+  ['1, 2, 3', 'step-through: run that thread\'s next instruction'],
+  ['Backspace / 0', 'step-through: undo / start again'],
   ['?', 'this help'],
   ['Esc', 'close overlays'],
 ];
@@ -39,6 +41,8 @@ export function listenForKeys(actions, { framed }) {
       ArrowUp: () => actions.threads(1), '+': () => actions.threads(1), '=': () => actions.threads(1),
       ArrowDown: () => actions.threads(-1), '-': () => actions.threads(-1),
       g: actions.toggleGil, s: actions.toggleSafePoints, x: actions.matrix, '?': actions.help,
+      1: () => actions.step('1'), 2: () => actions.step('2'), 3: () => actions.step('3'),
+      0: () => actions.step('0'), Backspace: () => actions.step('Backspace'),
     }[event.key];
     if (action) {
       event.preventDefault();
