@@ -178,6 +178,15 @@ pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Asks the run under way, if any, to stop: its threads end within a block of iterations
+/// and the report counts what ran (`stopped: true`).
+#[wasm_bindgen]
+pub fn stop_run() {
+    if let Some(run) = lock(&CURRENT).as_ref() {
+        run.stop();
+    }
+}
+
 /// Uses `write` (a name of the `write` setting) for runs that do not name one: the host
 /// worker measures both write-backs when the engine starts and sets the faster.
 ///

@@ -173,6 +173,8 @@ pub(crate) struct EmulatedGil {
     drop_request: CachePadded<AtomicBool>,
     interval: Duration,
     version: Gil,
+    /// Raised when the run is stopped: waiters give up waiting (and the GIL).
+    stopped: AtomicBool,
     /// Tests only: serve every drop request at this step instead of drawing one.
     forced_serve_point: Option<Step>,
 }
@@ -200,8 +202,17 @@ impl EmulatedGil {
             // Whole nanoseconds (the range is checked): no float-to-Duration checks in wasm.
             interval: Duration::from_nanos((interval_ms * 1e6) as u64),
             version,
+            stopped: AtomicBool::new(false),
             forced_serve_point,
         }
+    }
+
+    /// Stops the run: every thread waiting for the GIL, or for a switch, stops waiting.
+    pub(crate) fn stop(&self) {
+        let _state = self.lock_state();
+        self.stopped.store(true, Ordering::Relaxed);
+        self.cond.notify_all();
+        self.switch_cond.notify_all();
     }
 
     fn lock_state(&self) -> MutexGuard<'_, GilState> {
@@ -227,6 +238,8 @@ pub(crate) struct GilThread<'a, P: Profile> {
     locks: bool,
     /// Whether the thread holds the user's lock while it waits (recorded in its events).
     holding_lock: bool,
+    /// Whether the thread holds the GIL (not after a stop made it give up waiting).
+    holding: bool,
     _profile: std::marker::PhantomData<P>,
 }
 
@@ -251,6 +264,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
             rng: (me as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ clock.now_ns(),
             locks: mode.spec().locks,
             holding_lock: false,
+            holding: false,
             _profile: std::marker::PhantomData,
         }
     }
@@ -265,6 +279,9 @@ impl<'a, P: Profile> GilThread<'a, P> {
             self.rec.enter(now, State::WaitingGil, state.switch_number, self.holding_lock as i64);
         }
         while state.locked {
+            if gil.stopped.load(Ordering::Relaxed) {
+                return;
+            }
             // A full interval after every wake-up, timed from now, as CPython does.
             let saved = state.switch_number;
             let (guard, wait) =
@@ -278,6 +295,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
             }
         }
         state.locked = true;
+        self.holding = true;
         // The run's first acquisition starts the count; only later ones hand the GIL over.
         let handoff = state.last_holder.is_some_and(|holder| holder != self.me);
         if state.last_holder != Some(self.me) {
@@ -301,6 +319,10 @@ impl<'a, P: Profile> GilThread<'a, P> {
     /// let go, on the run's clock (read under the GIL's mutex, so it orders with the others).
     fn release(&mut self, why: Release) -> u64 {
         let gil = self.gil;
+        if !self.holding {
+            return self.rec.now();
+        }
+        self.holding = false;
         let mut state = gil.lock_state();
         state.locked = false;
         state.last_holder = Some(self.me);
@@ -313,7 +335,7 @@ impl<'a, P: Profile> GilThread<'a, P> {
         if gil.drop_request.load(Ordering::Relaxed) {
             self.rec.enter(now, State::SwitchWait, state.switch_number, self.holding_lock as i64);
             gil.drop_request.store(false, Ordering::Relaxed);
-            while state.last_holder == Some(self.me) {
+            while state.last_holder == Some(self.me) && !gil.stopped.load(Ordering::Relaxed) {
                 state = gil.switch_cond.wait(state).unwrap_or_else(PoisonError::into_inner);
             }
             now = self.rec.now();
@@ -387,6 +409,11 @@ impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
     #[inline(always)]
     fn pending(&self) -> bool {
         self.gil.drop_request.load(Ordering::Relaxed)
+    }
+
+    #[inline(always)]
+    fn stopped(&self) -> bool {
+        self.gil.stopped.load(Ordering::Relaxed)
     }
 
     #[inline(always)]

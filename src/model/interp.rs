@@ -10,7 +10,7 @@
 //! at a switch interval of 0.1 ms or more. Where in the iteration it is then served is drawn
 //! from CPython's step costs (see `gil.rs`), exactly as when the flag was read at every step.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::Serialize;
 
@@ -47,6 +47,9 @@ pub trait Interpreter<'c> {
     /// Whether the next iteration must run step by step. Asked once per [`BLOCK`].
     fn pending(&self) -> bool;
 
+    /// Whether the run was asked to stop. Asked once per [`BLOCK`].
+    fn stopped(&self) -> bool;
+
     /// Called after each step of a stepped iteration.
     fn after(&mut self, step: Step);
 
@@ -70,12 +73,16 @@ pub trait Interpreter<'c> {
 /// thread could not take the lock at once.
 pub struct FreeThreads<'c> {
     rec: Recorder<'c>,
+    stop: &'c AtomicBool,
 }
 
+/// A stop flag that is never raised.
+pub static NEVER_STOP: AtomicBool = AtomicBool::new(false);
+
 impl<'c> FreeThreads<'c> {
-    /// A free thread that starts running now.
-    pub fn new(clock: &'c dyn Clock) -> Self {
-        FreeThreads { rec: Recorder::new(clock, State::Running) }
+    /// A free thread that starts running now and ends early once `stop` is raised.
+    pub fn new(clock: &'c dyn Clock, stop: &'c AtomicBool) -> Self {
+        FreeThreads { rec: Recorder::new(clock, State::Running), stop }
     }
 
     /// Ends the thread's log.
@@ -89,6 +96,11 @@ impl<'c> Interpreter<'c> for FreeThreads<'c> {
     #[inline(always)]
     fn pending(&self) -> bool {
         false
+    }
+
+    #[inline(always)]
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     #[inline(always)]

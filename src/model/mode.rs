@@ -473,7 +473,8 @@ impl Counters {
         }
     }
 
-    /// Runs `n` increments as thread `thread`, with `interp` between the steps.
+    /// Runs `n` increments as thread `thread`, with `interp` between the steps; returns how
+    /// many ran (fewer if the run was stopped).
     #[inline(always)]
     pub(crate) fn count<'c, K: Kernel, I: Interpreter<'c>>(
         &'c self,
@@ -481,12 +482,12 @@ impl Counters {
         n: u64,
         interp: &mut I,
         clock: &'c dyn Clock,
-    ) {
+    ) -> u64 {
         match self {
             Counters::Racy(cell) => blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s)),
             Counters::Private(cells) => {
                 let cell = cells.cell(thread);
-                blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s));
+                blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s))
             }
             Counters::Refs(cells) => {
                 let cell = cells.cell(thread);
@@ -496,7 +497,7 @@ impl Counters {
                     K::write(cell, cell.load(K::LOAD) + 1);
                     s.step(i, Step::Write);
                     s.step(i, Step::Jump);
-                });
+                })
             }
             Counters::Atomic(cell) => blocks(n, interp, |i, s| {
                 s.step(i, Step::Loop);
@@ -517,7 +518,7 @@ impl Counters {
         n: u64,
         interp: &mut I,
         clock: &'c dyn Clock,
-    ) {
+    ) -> u64 {
         match self {
             Counters::PyMutex(lock) => locked(&**lock, thread, n, interp, clock),
             Counters::Mutex(lock) => locked(&**lock, thread, n, interp, clock),
@@ -540,7 +541,7 @@ impl Counters {
         n: u64,
         interp: &mut I,
         clock: &'c dyn Clock,
-    ) {
+    ) -> u64 {
         match self {
             Counters::Racy(_) | Counters::Private(_) => {
                 blocks(n, interp, |i, s| dict_increment(heap, obj, i, s, clock))
@@ -560,7 +561,7 @@ impl Counters {
                     s.step(i, Step::Write);
                     obj.back_edge(heap);
                     s.step(i, Step::Jump);
-                });
+                })
             }
             Counters::Atomic(_) => unreachable!("a C extension's atomic add has no Python objects"),
         }
@@ -614,9 +615,9 @@ fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
     n: u64,
     interp: &mut I,
     clock: &'c dyn Clock,
-) {
+) -> u64 {
     let mut owner_changes = 0;
-    blocks(n, interp, |interp, s| {
+    let ran = blocks(n, interp, |interp, s| {
         obj.next();
         s.step(interp, Step::Loop);
         obj.enter_with(heap);
@@ -634,6 +635,7 @@ fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
         s.step(interp, Step::Jump);
     });
     interp.recorder().counts().lock_owner_changes += owner_changes;
+    ran
 }
 
 /// Whether an iteration runs step by step (calling the interpreter after each step) or whole.
@@ -650,11 +652,19 @@ impl Stepping {
 }
 
 /// Runs `n` iterations of `body` in blocks of [`BLOCK`], each block whole, then one iteration
-/// step by step whenever the interpreter asks for it.
+/// step by step whenever the interpreter asks for it. Returns how many ran: fewer than `n` if
+/// the run was stopped.
 #[inline(always)]
-fn blocks<'c, I: Interpreter<'c>>(n: u64, interp: &mut I, mut body: impl FnMut(&mut I, Stepping)) {
+fn blocks<'c, I: Interpreter<'c>>(
+    n: u64,
+    interp: &mut I,
+    mut body: impl FnMut(&mut I, Stepping),
+) -> u64 {
     let mut left = n;
     while left > 0 {
+        if interp.stopped() {
+            break;
+        }
         if interp.pending() {
             body(interp, Stepping(true));
             left -= 1;
@@ -666,6 +676,7 @@ fn blocks<'c, I: Interpreter<'c>>(n: u64, interp: &mut I, mut body: impl FnMut(&
         }
         left -= block;
     }
+    n - left
 }
 
 /// `counter["value"] += 1` as a separate atomic load and atomic write. A stepped iteration
@@ -696,9 +707,9 @@ fn locked<'c, I: Interpreter<'c>, L: UserLock>(
     n: u64,
     interp: &mut I,
     clock: &'c dyn Clock,
-) {
+) -> u64 {
     let mut owner_changes = 0;
-    blocks(n, interp, |interp, s| {
+    let ran = blocks(n, interp, |interp, s| {
         s.step(interp, Step::Loop);
         let mut guard = interp.blocking(|| lock.try_lock(clock), |rec| lock.lock(rec, clock));
         s.step(interp, Step::LockAcquire);
@@ -717,13 +728,14 @@ fn locked<'c, I: Interpreter<'c>, L: UserLock>(
         s.step(interp, Step::Jump);
     });
     interp.recorder().counts().lock_owner_changes += owner_changes;
+    ran
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::measure::clock::InstantClock;
-    use crate::model::interp::{FreeThreads, SeqCstStore, SeqCstSwap};
+    use crate::model::interp::{FreeThreads, NEVER_STOP, SeqCstStore, SeqCstSwap};
 
     #[test]
     fn names_round_trip() {
@@ -758,7 +770,7 @@ mod tests {
         for &mode in Mode::ALL {
             for n in [0, 1, BLOCK - 1, BLOCK, 1000] {
                 let counters = Counters::new(mode, 1, Layout::Padded);
-                let mut free = FreeThreads::new(&clock);
+                let mut free = FreeThreads::new(&clock, &NEVER_STOP);
                 counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
                 assert_eq!(counters.total(&clock, None), n, "{mode}");
             }
@@ -771,6 +783,9 @@ mod tests {
     impl<'c> Interpreter<'c> for Trace<'c> {
         fn pending(&self) -> bool {
             true
+        }
+        fn stopped(&self) -> bool {
+            false
         }
         fn after(&mut self, step: Step) {
             self.0.push(step);
@@ -793,7 +808,7 @@ mod tests {
         let clock = InstantClock::new();
         for &mode in Mode::ALL {
             let counters = Counters::new(mode, 1, Layout::Padded);
-            let mut trace = Trace(Vec::new(), FreeThreads::new(&clock));
+            let mut trace = Trace(Vec::new(), FreeThreads::new(&clock, &NEVER_STOP));
             counters.count::<SeqCstSwap, _>(0, 2, &mut trace, &clock);
             let steps = mode.spec().steps;
             assert_eq!(trace.0, [steps, steps].concat(), "{mode}");
@@ -806,8 +821,8 @@ mod tests {
         let clock = InstantClock::new();
         for &mode in Mode::ALL.iter().filter(|m| m.spec().locks) {
             let counters = Counters::new(mode, 2, Layout::Padded);
-            let mut first = FreeThreads::new(&clock);
-            let mut second = FreeThreads::new(&clock);
+            let mut first = FreeThreads::new(&clock, &NEVER_STOP);
+            let mut second = FreeThreads::new(&clock, &NEVER_STOP);
             counters.count::<SeqCstStore, _>(0, 10, &mut first, &clock);
             counters.count::<SeqCstStore, _>(1, 10, &mut second, &clock);
             counters.count::<SeqCstStore, _>(0, 10, &mut first, &clock);

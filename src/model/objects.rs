@@ -1003,7 +1003,7 @@ impl ObjectThread {
 mod tests {
     use super::*;
     use crate::measure::clock::InstantClock;
-    use crate::model::interp::FreeThreads;
+    use crate::model::interp::{FreeThreads, NEVER_STOP};
 
     /// Two emulated threads of one heap, interleaved by hand on this one OS thread.
     fn two(objects: Objects, work: ObjectWork) -> (Heap, ObjectThread, ObjectThread) {
@@ -1015,7 +1015,7 @@ mod tests {
     /// One whole `+=` by `t`.
     fn increment(heap: &Heap, t: &mut ObjectThread) {
         let clock = InstantClock::new();
-        let mut interp = FreeThreads::new(&clock);
+        let mut interp = FreeThreads::new(&clock, &NEVER_STOP);
         let read = t.read(heap, &mut interp, &clock);
         t.add(heap, read);
         t.write(heap, &mut interp, &clock);
@@ -1048,7 +1048,7 @@ mod tests {
                 increment(&heap, &mut a);
             }
             let clock = InstantClock::new();
-            let mut interp = FreeThreads::new(&clock);
+            let mut interp = FreeThreads::new(&clock, &NEVER_STOP);
             let ra = a.read(&heap, &mut interp, &clock);
             let rb = b.read(&heap, &mut interp, &clock);
             a.add(&heap, ra);
@@ -1121,7 +1121,7 @@ mod tests {
             increment(&heap, &mut a);
         }
         let clock = InstantClock::new();
-        let mut interp = FreeThreads::new(&clock);
+        let mut interp = FreeThreads::new(&clock, &NEVER_STOP);
         let read = b.read(&heap, &mut interp, &clock);
         assert_eq!(
             b.counts.locked_reads, 1,

@@ -6,7 +6,7 @@ pub mod report;
 pub mod team;
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crossbeam_utils::CachePadded;
 
@@ -52,6 +52,8 @@ pub struct Run {
     heap: Option<Heap>,
     /// Per-instruction busy work in spin units, fixed when the run starts.
     units: OnceLock<u32>,
+    /// Raised by [`Run::stop`]: threads end their loops early.
+    stop: AtomicBool,
 }
 
 impl Run {
@@ -87,6 +89,7 @@ impl Run {
                     Heap::new(settings.objects, settings.mode.spec().objects, n, calls)
                 }),
             units: OnceLock::new(),
+            stop: AtomicBool::new(false),
             gil: settings.gil.is_on().then(|| {
                 EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
             }),
@@ -97,6 +100,21 @@ impl Run {
     /// The settings this run executes.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Asks the run to stop: every thread ends its loop within a block of iterations, and
+    /// stops waiting for the GIL or a switch; a thread waiting for a lock gets it as soon as
+    /// its holder, also stopping, lets go. The report then counts what was done.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(gil) = &self.gil {
+            gil.stop();
+        }
+    }
+
+    /// Whether [`Run::stop`] was called.
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 
     /// Increments each thread has completed so far (updated every 65,536 increments).
@@ -131,6 +149,13 @@ impl Run {
         let mut report =
             RunReport::new(settings, self.counters.total(clock, heap), &samples, timeline);
         report.summary.objects = objects;
+        if self.stopped() {
+            // What was asked is not what ran: count against what the threads did.
+            report.stopped = true;
+            report.expected = report.per_thread_increments.iter().sum();
+            report.lost = report.expected.saturating_sub(report.final_count);
+            report.loss_percent = 100.0 * report.lost as f64 / report.expected.max(1) as f64;
+        }
         report
     }
 
@@ -164,7 +189,7 @@ impl Run {
             objects.finish(heap);
             std::hint::black_box(objects.sink());
         }
-        let sample = ThreadSample { start_ns, end_ns, increments, identity };
+        let sample = ThreadSample { start_ns, end_ns, increments: work.increments, identity };
         let counts = work.objects.map(|o| o.counts);
         if self.samples[index].set((sample, timeline, counts)).is_err() {
             unreachable!("each thread index runs once");
@@ -175,7 +200,7 @@ impl Run {
     fn on_interpreter<K: Kernel>(&self, work: &mut Work, clock: &dyn Clock) -> ThreadTimeline {
         match &self.gil {
             None => {
-                let mut interp = FreeThreads::new(clock);
+                let mut interp = FreeThreads::new(clock, &self.stop);
                 self.count::<K, _>(work, &mut interp, clock);
                 interp.finish()
             }
@@ -215,15 +240,19 @@ impl Run {
         let mut done = 0;
         while done < work.increments {
             let chunk = CHUNK.min(work.increments - done);
-            match (&self.heap, &mut work.objects) {
+            let ran = match (&self.heap, &mut work.objects) {
                 (Some(heap), Some(objects)) => self
                     .counters
                     .count_objects::<I>(heap, objects, work.index, chunk, interp, clock),
                 _ => self.count_chunk::<K, I>(work.index, chunk, interp, clock),
-            }
-            done += chunk;
+            };
+            done += ran;
             self.progress[work.index].store(done, Ordering::Relaxed);
+            if ran < chunk {
+                break;
+            }
         }
+        work.increments = done;
     }
 
     /// One chunk, as a call of its own: V8 first runs wasm in its baseline compiler and
@@ -236,8 +265,8 @@ impl Run {
         n: u64,
         interp: &mut I,
         clock: &'c dyn Clock,
-    ) {
-        self.counters.count::<K, I>(index, n, interp, clock);
+    ) -> u64 {
+        self.counters.count::<K, I>(index, n, interp, clock)
     }
 }
 
@@ -289,6 +318,7 @@ mod tests {
     use crate::measure::clock::InstantClock;
     use crate::model::mode::{Layout, Mode};
     use crate::model::objects::ObjectCheck;
+    use crate::settings::MAX_TOTAL;
     use team::ScopedThreads;
 
     fn settings(mode: Mode, threads: usize, total: u64) -> Settings {
@@ -445,5 +475,39 @@ mod tests {
         let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
         assert_eq!(report.summary.counts.overwritten, report.lost as i64);
         assert_eq!(report.summary.objects.unwrap().check, ObjectCheck::default());
+    }
+
+    #[test]
+    fn a_stopped_run_ends_soon_and_counts_what_ran() {
+        let cases = [
+            (Mode::Racy, crate::model::gil::Gil::Off),
+            (Mode::PyMutex, crate::model::gil::Gil::Off),
+            (Mode::Spin, crate::model::gil::Gil::Py39),
+            (Mode::Mutex, crate::model::gil::Gil::Py39),
+            (Mode::Private, crate::model::gil::Gil::Py310),
+        ];
+        for (mode, gil) in cases {
+            let _alone = crate::test_support::serial();
+            let config = Settings { gil, interval: 0.1, ..settings(mode, 3, MAX_TOTAL) };
+            let run = Run::new(config, &ScopedThreads).unwrap();
+            let clock = InstantClock::new();
+            let report = std::thread::scope(|s| {
+                let running = s.spawn(|| run.execute(&ScopedThreads, &clock));
+                while run.progress().iter().sum::<u64>() == 0 {
+                    std::thread::yield_now();
+                }
+                run.stop();
+                running.join().unwrap()
+            });
+            assert!(report.stopped, "{mode} {gil}");
+            assert!(report.expected < MAX_TOTAL, "{mode} {gil}: stopped early");
+            assert_eq!(report.expected, report.per_thread_increments.iter().sum::<u64>());
+            if mode.spec().exact {
+                assert_eq!(
+                    report.final_count, report.expected,
+                    "{mode} {gil}: what ran was counted"
+                );
+            }
+        }
     }
 }

@@ -29,8 +29,11 @@ pub struct RunReport {
     /// The settings it ran with, under the same names as everywhere (the write-back resolved).
     #[serde(flatten)]
     pub settings: Settings,
-    /// What the counter would read if no update were lost (the total).
+    /// What the counter would read if no update were lost (the total, or what ran before a
+    /// stop).
     pub expected: u64,
+    /// Whether the run was stopped before its threads finished.
+    pub stopped: bool,
     /// What the counter read at the end.
     #[serde(rename = "final")]
     pub final_count: u64,
@@ -48,6 +51,10 @@ pub struct RunReport {
     pub per_thread_increments: Vec<u64>,
     /// Million increments per second of wall time.
     pub million_per_second: f64,
+    /// The share of the wall time during which every thread was running (between the latest
+    /// start and the earliest end): near 0, the threads ran one after the other and could not
+    /// race.
+    pub overlap: f64,
     /// The identities of the threads that ran (distinct threads have distinct numbers).
     pub thread_ids: Vec<usize>,
     /// How many distinct threads ran.
@@ -117,6 +124,8 @@ impl RunReport {
     ) -> Self {
         let first = samples.iter().map(|s| s.start_ns).min().unwrap_or(0);
         let last = samples.iter().map(|s| s.end_ns).max().unwrap_or(first);
+        let latest_start = samples.iter().map(|s| s.start_ns).max().unwrap_or(first);
+        let earliest_end = samples.iter().map(|s| s.end_ns).min().unwrap_or(last);
         let wall_ns = last - first;
         let expected = settings.total;
         let lost = expected.saturating_sub(final_count);
@@ -130,6 +139,7 @@ impl RunReport {
         RunReport {
             settings,
             expected,
+            stopped: false,
             final_count,
             lost,
             loss_percent: 100.0 * lost as f64 / expected.max(1) as f64,
@@ -141,6 +151,11 @@ impl RunReport {
                 0.0
             } else {
                 expected as f64 / wall_ns as f64 * 1e3
+            },
+            overlap: if wall_ns == 0 {
+                1.0
+            } else {
+                earliest_end.saturating_sub(latest_start) as f64 / wall_ns as f64
             },
             thread_ids,
             distinct_threads,
@@ -169,6 +184,7 @@ mod tests {
         assert_eq!(report.per_thread_ms, vec![2.0, 3.5]);
         assert_eq!(report.start_offsets_ms, vec![0.0, 0.5]);
         assert_eq!(report.million_per_second, 0.25);
+        assert_eq!(report.overlap, 0.375, "both ran from 1.5 ms to 3 ms of a 4 ms run");
         assert_eq!(report.distinct_threads, 2);
         assert_eq!(report.clock_start_ms, 1.0);
     }

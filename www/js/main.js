@@ -225,9 +225,15 @@ function wireExports() {
   });
 }
 
-function stop() {
-  restartEngine('The run was stopped: the engine and its threads were restarted.');
+/**
+ * Stop: the run ends cooperatively (its threads notice between blocks and give up waiting)
+ * and the same pool stays; only a run that does not end in time makes the engine restart.
+ */
+async function stop() {
+  if (await runner.stop()) return;
+  restartEngine(`The run did not stop within ${STOP_TIMEOUT_MS / 1000} s: the engine and its threads were restarted.`);
 }
+const STOP_TIMEOUT_MS = 2000;
 
 function engineDied(error) {
   status.set('failed');

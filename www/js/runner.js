@@ -15,15 +15,34 @@ export class Runner {
     Object.assign(this, parts);
   }
 
+  /**
+   * Asks the run under way to stop, and stops a matrix or a sweep after it; resolves with
+   * whether everything ended within `timeoutMs`.
+   */
+  async stop(timeoutMs = 2000) {
+    this.stopping = true;
+    this.engine.stopRun();
+    const ended = this.working ?? Promise.resolve();
+    return Promise.race([ended.then(() => true), new Promise((r) => setTimeout(() => r(false), timeoutMs))]);
+  }
+
+  /** Whether Stop was pressed during the current work (views with loops check it). */
+  get stopRequested() {
+    return Boolean(this.stopping);
+  }
+
   /** Runs `work` (one run or many) with the engine marked busy and an elapsed-time label. */
   async busy(work) {
+    this.stopping = false;
     this.status.set('busy');
     this.controls.setBusy(true);
     const started = performance.now();
     const timer = setInterval(() => this.controls.setElapsed(performance.now() - started), ELAPSED_EVERY_MS);
     try {
-      return await work();
+      this.working = work();
+      return await this.working;
     } finally {
+      this.working = null;
       clearInterval(timer);
       this.controls.setBusy(false);
       if (this.status.busy) this.status.set('ready');

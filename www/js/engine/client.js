@@ -43,7 +43,7 @@ export class Engine {
    * @param {[string, string][]} link the URL's setting pairs
    */
   start(link = this.link ?? []) {
-    this.stop();
+    this.terminate();
     this.broken = null;
     this.link = link;
     // The flavour travels in the URL too, so the worker starts loading its build at once.
@@ -114,7 +114,13 @@ export class Engine {
     return this.start(this.link);
   }
 
-  stop() {
+  /** Asks the run under way to stop: it ends soon, and its report says it was stopped. */
+  stopRun() {
+    this.worker?.postMessage({ type: MSG.stop });
+  }
+
+  /** Ends the worker and everything in it (a run, the pool); rejects what was pending. */
+  terminate() {
     this.worker?.terminate();
     this.worker = null;
     this.info = null;

@@ -215,6 +215,8 @@ self.addEventListener('message', ({ data }) => {
       return check(data);
     case MSG.step:
       return step(data);
+    case MSG.stop:
+      return wasm?.stop_run();
     case MSG.debugPanic:
       return debugPanic(data);
   }

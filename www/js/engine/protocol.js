@@ -10,6 +10,7 @@
 //                                                   done { id, report }
 //   check { id, changes, current }                  checked { id, settings }
 //   step { id, settings, threads, choices }         stepped { id, state } (the step-through)
+//   stop {}   (the run under way ends early; its done message says stopped)
 //   debugPanic { message }   (tests)                error { id?, code, message, fatal }
 export const MSG = Object.freeze({
   init: 'engine:init',
@@ -20,6 +21,7 @@ export const MSG = Object.freeze({
   check: 'engine:check',
   checked: 'engine:checked',
   step: 'engine:step',
+  stop: 'engine:stop',
   stepped: 'engine:stepped',
   error: 'engine:error',
   debugPanic: 'engine:debug-panic',

@@ -36,7 +36,7 @@ export class MatrixView {
       this.showProgress(i, cells);
       const outcome = await this.runOnce(cell.settings);
       done.push({ ...cell, ...outcome });
-      if (outcome.error) break;
+      if (outcome.error || outcome.report?.stopped) break;
     }
     this.show(done, { ...settings, threads }, matrix);
     this.root.scrollIntoView?.({ block: 'nearest' });

@@ -46,7 +46,8 @@ export class Results {
     fill(this.root,
       h('p', { class: `verdict ${lost ? 'lost' : 'exact'}`, 'data-field': 'verdict' },
         lost ? `${count(report.lost)} updates lost (${percent(report.loss_percent)})`
-          : 'No update lost'),
+          : 'No update lost',
+        report.stopped ? h('span', { class: 'stopped' }, ` · stopped after ${count(report.expected)} of ${count(report.total)} increments`) : null),
       h('dl', { class: 'figures' },
         figure('Expected', count(report.expected), 'expected'),
         figure('Final counter', count(report.final), 'final'),
@@ -60,6 +61,9 @@ export class Results {
         report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
           (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
           `${ms(t)} · ${count(report.per_thread_increments[i])}`, 'time'))),
+      report.threads > 1 ? h('p', { class: report.overlap < 0.5 ? 'overlap low' : 'overlap', 'data-field': 'overlap' },
+        `All ${report.threads} threads ran at the same time for ${Math.round(100 * report.overlap)}% of the run`,
+        report.overlap < 0.5 ? ': mostly one after the other, so they could hardly race. More increments make them overlap.' : '.') : null,
       h('p', { class: 'fine', 'data-field': 'settings' },
         `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
         + `${gilLabel(report)} · `

@@ -43,7 +43,7 @@ export class SweepView {
       if (this.cancelled) break;
       this.showProgress(settings, points.length, runs.length);
       const outcome = await this.runOnce(run);
-      if (outcome.error) break;
+      if (outcome.error || outcome.report.stopped) break;
       points.push({ threads: run.threads, report: outcome.report });
     }
     if (points.length) this.add(settings, points, { cancelled: points.length < runs.length });
