@@ -16,5 +16,6 @@ fn main() -> ExitCode {
         cli::Command::Serve(args) => cli::serve::main(args),
         cli::Command::Info(args) => cli::info::main(args),
         cli::Command::Matrix(args) => cli::matrix::main(args),
+        cli::Command::Latency(args) => cli::latency::main(args),
     }
 }

@@ -47,6 +47,12 @@ pub struct Settings {
     pub objects: Objects,
     /// With an object model: the busy work per bytecode instruction, in nanoseconds.
     pub cost: f64,
+    /// How long one wait lasts, in milliseconds (`time.sleep`: the waiting mode and the probe).
+    pub wait: f64,
+    /// The responsiveness probe: a thread beside the others that sleeps `wait` this many times
+    /// and records how late each wake-up is (0: no probe). The other threads then run until it
+    /// is done.
+    pub probe: u32,
     /// Memory orderings of the atomics (native only: wasm has sequentially consistent ones).
     pub order: MemoryOrder,
     /// How a racy increment writes back; `None`: the engine's measured choice.
@@ -66,6 +72,8 @@ impl Default for Settings {
             statement: Statement::Augmented,
             objects: Objects::None,
             cost: DEFAULT_COST_NS,
+            wait: 1.0,
+            probe: 0,
             order: MemoryOrder::SeqCst,
             write: None,
         }
@@ -113,6 +121,27 @@ const COST: Number = Number {
     whole: false,
 };
 const MAX_COST_NS: f64 = 1000.0;
+const WAIT: Number = Number {
+    name: "wait",
+    label: "wait",
+    asked: "A wait of {} ms",
+    unit: " ms",
+    counts: "ms",
+    min: 0.1,
+    whole: false,
+};
+const MAX_WAIT_MS: f64 = 100.0;
+const PROBE: Number = Number {
+    name: "probe",
+    label: "probe's sample count",
+    asked: "A probe of {} wake-ups",
+    unit: " wake-ups",
+    counts: "wake-ups",
+    min: 0.0,
+    whole: true,
+};
+/// The most wake-ups a probe records.
+pub const MAX_PROBE: u32 = 10_000;
 const INTERVAL: Number = Number {
     name: "interval",
     label: "switch interval",
@@ -211,7 +240,7 @@ impl Raw<'_> {
 }
 
 /// Every setting name, in the order the page lists them.
-pub const NAMES: [&str; 11] = [
+pub const NAMES: [&str; 13] = [
     "mode",
     "threads",
     "total",
@@ -221,13 +250,26 @@ pub const NAMES: [&str; 11] = [
     "statement",
     "objects",
     "cost",
+    "wait",
+    "probe",
     "order",
     "write",
 ];
 
 /// Settings a link carries (the others are for programs and the CLI only).
-const IN_LINKS: [&str; 9] =
-    ["mode", "threads", "total", "layout", "gil", "interval", "statement", "objects", "cost"];
+const IN_LINKS: [&str; 11] = [
+    "mode",
+    "threads",
+    "total",
+    "layout",
+    "gil",
+    "interval",
+    "statement",
+    "objects",
+    "cost",
+    "wait",
+    "probe",
+];
 
 /// Reads a choice, accepting `true`/`false` for the GIL (on means CPython 3.10+'s safe points).
 fn choice<C: Choice>(raw: Raw) -> Result<C, SettingsError> {
@@ -278,6 +320,8 @@ impl Settings {
             "statement" => self.statement = choice(raw)?,
             "objects" => self.objects = choice(raw)?,
             "cost" => self.cost = number(&COST, MAX_COST_NS)?,
+            "wait" => self.wait = number(&WAIT, MAX_WAIT_MS)?,
+            "probe" => self.probe = number(&PROBE, f64::from(MAX_PROBE))? as u32,
             "order" => self.order = choice(raw)?,
             "write" => self.write = Some(choice(raw)?),
             _ => {
@@ -298,7 +342,11 @@ impl Settings {
         THREADS.check(self.threads as f64, max_threads as f64)?;
         TOTAL.check(self.total as f64, MAX_TOTAL as f64)?;
         INTERVAL.check(self.interval, MAX_INTERVAL_MS)?;
-        COST.check(self.cost, MAX_COST_NS)
+        COST.check(self.cost, MAX_COST_NS)?;
+        WAIT.check(self.wait, MAX_WAIT_MS)?;
+        PROBE.check(f64::from(self.probe), f64::from(MAX_PROBE))?;
+        // The probe is a thread of its own beside the others.
+        THREADS.check((self.threads + usize::from(self.probe > 0)) as f64, max_threads as f64)
     }
 
     /// Reads a link's query pairs (page options such as `embed` already taken out): every
@@ -367,6 +415,16 @@ impl Settings {
                     settings.cost = v.unwrap_or(settings.cost);
                     problem
                 }
+                "wait" => {
+                    let (v, problem) = clamp(&WAIT, MAX_WAIT_MS);
+                    settings.wait = v.unwrap_or(settings.wait);
+                    problem
+                }
+                "probe" => {
+                    let (v, problem) = clamp(&PROBE, f64::from(MAX_PROBE));
+                    settings.probe = v.map_or(settings.probe, |v| v as u32);
+                    problem
+                }
                 name => match settings.set(name, raw, max_threads) {
                     Ok(()) => None,
                     Err(SettingsError::UnknownChoice { choices, .. }) => {
@@ -403,6 +461,8 @@ impl Settings {
             "statement" => self.statement.name().to_owned(),
             "objects" => self.objects.name().to_owned(),
             "cost" => decimal(self.cost),
+            "wait" => decimal(self.wait),
+            "probe" => self.probe.to_string(),
             "order" => self.order.name().to_owned(),
             "write" => self.write.map_or("measured", |w| w.name()).to_owned(),
             _ => String::new(),
@@ -557,6 +617,18 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
                 "cost",
                 "Per-instruction cost (ns)",
                 number(&COST, MAX_COST_NS, d.cost, Vec::new()),
+            )
+        },
+        Field {
+            applies_when: Some(AppliesWhen { setting: "mode", values: vec![Mode::Waiting.name()] }),
+            ..field("wait", "Wait (ms)", number(&WAIT, MAX_WAIT_MS, d.wait, Vec::new()))
+        },
+        Field {
+            in_links: true,
+            ..field(
+                "probe",
+                "Responsiveness probe (wake-ups)",
+                number(&PROBE, f64::from(MAX_PROBE), f64::from(d.probe), Vec::new()),
             )
         },
         field("order", "Memory order", choices(d.order)),

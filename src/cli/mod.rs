@@ -1,6 +1,7 @@
 //! The native binary's commands and their arguments (parsed by clap).
 
 pub mod info;
+pub mod latency;
 pub mod matrix;
 pub mod run;
 pub mod serve;
@@ -25,4 +26,6 @@ pub enum Command {
     Info(info::InfoArgs),
     /// The seed's four scripts with the GIL (3.10+, 3.9) and without, for one object model.
     Matrix(matrix::MatrixArgs),
+    /// How late a sleeping thread wakes up beside CPU-bound threads, with and without the GIL.
+    Latency(latency::LatencyArgs),
 }

@@ -52,6 +52,9 @@ pub struct SettingsArgs {
     /// With an object model: the busy work per bytecode instruction, in nanoseconds.
     #[arg(long, default_value_t = Settings::default().cost)]
     cost: f64,
+    /// How long one wait lasts in the waiting mode, in milliseconds.
+    #[arg(long, default_value_t = Settings::default().wait)]
+    wait: f64,
     /// Memory orderings: `seqcst` executes what the browser executes (wasm atomics are all
     /// sequentially consistent); `relaxed` is a native-only extra, not comparable with the page.
     #[arg(long, value_enum, default_value_t = MemoryOrder::SeqCst)]
@@ -75,6 +78,8 @@ impl SettingsArgs {
             statement: self.statement,
             objects: self.objects,
             cost: self.cost,
+            wait: self.wait,
+            probe: 0,
             order: self.order,
             write: Some(self.write),
         };

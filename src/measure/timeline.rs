@@ -31,6 +31,8 @@ pub enum State {
     WaitingLock,
     /// Parked in the PyMutex-like lock, asleep until the holder wakes it.
     Parked,
+    /// Waiting for I/O (`time.sleep`, a blocking read), the GIL released.
+    Sleeping,
     /// Finished its share.
     Done,
 }
@@ -70,13 +72,14 @@ pub struct Event {
 
 /// Every state, then every mark, by [`Event::code`]: the browser receives events as typed
 /// arrays of codes and decodes them with this list.
-pub const EVENT_NAMES: [&str; 11] = [
+pub const EVENT_NAMES: [&str; 12] = [
     "running",
     "holding_gil",
     "waiting_gil",
     "switch_wait",
     "waiting_lock",
     "parked",
+    "sleeping",
     "done",
     "drop_request",
     "handoff",
@@ -110,6 +113,8 @@ pub struct StateTimes {
     pub waiting_lock: u64,
     /// See [`State::Parked`].
     pub parked: u64,
+    /// See [`State::Sleeping`].
+    pub sleeping: u64,
 }
 
 impl StateTimes {
@@ -122,6 +127,7 @@ impl StateTimes {
             switch_wait: acc.switch_wait + t.switch_wait,
             waiting_lock: acc.waiting_lock + t.waiting_lock,
             parked: acc.parked + t.parked,
+            sleeping: acc.sleeping + t.sleeping,
         })
     }
 
@@ -133,6 +139,7 @@ impl StateTimes {
             State::SwitchWait => &mut self.switch_wait,
             State::WaitingLock => &mut self.waiting_lock,
             State::Parked => &mut self.parked,
+            State::Sleeping => &mut self.sleeping,
             State::Done => return,
         };
         *slot += ns;
@@ -312,6 +319,7 @@ mod tests {
             State::SwitchWait,
             State::WaitingLock,
             State::Parked,
+            State::Sleeping,
             State::Done,
         ];
         let marks = [Mark::DropRequest, Mark::Handoff, Mark::StaleWrite, Mark::LockHandoff];

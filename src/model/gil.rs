@@ -186,6 +186,8 @@ enum Release {
     Requested,
     /// It is about to block on the user's lock (`Py_BEGIN_ALLOW_THREADS`).
     Blocking,
+    /// It is about to wait for I/O (`time.sleep`, `Py_BEGIN_ALLOW_THREADS`).
+    Sleeping,
     /// Its loop is done.
     Finished,
 }
@@ -340,7 +342,11 @@ impl<'a, P: Profile> GilThread<'a, P> {
             }
             now = self.rec.now();
         }
-        let next = if why == Release::Blocking { State::WaitingLock } else { State::WaitingGil };
+        let next = match why {
+            Release::Blocking => State::WaitingLock,
+            Release::Sleeping => State::Sleeping,
+            _ => State::WaitingGil,
+        };
         self.rec.enter(now, next, state.switch_number, self.holding_lock as i64);
         released
     }
@@ -430,6 +436,12 @@ impl<'a, P: Profile> Interpreter<'a> for GilThread<'a, P> {
         }
     }
 
+    fn allow_threads(&mut self, wait: impl FnOnce()) {
+        self.release(Release::Sleeping);
+        wait();
+        self.take();
+    }
+
     fn blocking<T>(
         &mut self,
         attempt: impl FnOnce() -> Option<T>,
@@ -493,7 +505,9 @@ mod tests {
     #[test]
     fn no_two_threads_ever_hold_the_gil_at_once() {
         for threads in [2, 4, 8] {
-            for (mode, total) in [(Mode::Racy, 8_000_000), (Mode::PyMutex, 300_000)] {
+            // A lock under 3.9 may hand the GIL over on every increment: few enough increments that
+            // every event fits in the bounded logs (about 4 per increment at worst).
+            for (mode, total) in [(Mode::Racy, 8_000_000), (Mode::PyMutex, 8_000)] {
                 let report = gil_run(mode, threads, total, Gil::Py39);
                 let holds = holds(&report);
                 assert_eq!(holds.len() as u64, report.summary.counts.gil_acquisitions);
@@ -621,7 +635,7 @@ mod tests {
 
     #[test]
     fn logs_are_well_formed() {
-        let report = gil_run(Mode::PyMutex, 3, 300_000, Gil::Py39);
+        let report = gil_run(Mode::PyMutex, 3, 12_000, Gil::Py39);
         for log in &report.timeline {
             assert!(log.events.windows(2).all(|w| w[0].t_ns <= w[1].t_ns), "out of order");
             let states: Vec<State> = log.events.iter().filter_map(|e| e.state).collect();

@@ -57,6 +57,10 @@ pub trait Interpreter<'c> {
     /// replacing `replaced`: lets the GIL emulation count what a stale write overwrote.
     fn wrote(&mut self, replaced: u64, read: u64);
 
+    /// Waits for I/O (`time.sleep`): `wait` runs with the GIL released
+    /// (`Py_BEGIN_ALLOW_THREADS`), and the thread takes the GIL back afterwards.
+    fn allow_threads(&mut self, wait: impl FnOnce());
+
     /// Takes something that may block, such as the user's lock: `attempt` first, and only if it
     /// fails `block`. A GIL emulation releases the GIL around `block`, as CPython does.
     fn blocking<T>(
@@ -108,6 +112,14 @@ impl<'c> Interpreter<'c> for FreeThreads<'c> {
 
     #[inline(always)]
     fn wrote(&mut self, _replaced: u64, _read: u64) {}
+
+    fn allow_threads(&mut self, wait: impl FnOnce()) {
+        let now = self.rec.now();
+        self.rec.enter(now, State::Sleeping, 0, 0);
+        wait();
+        let now = self.rec.now();
+        self.rec.enter(now, State::Running, 0, 0);
+    }
 
     #[inline(always)]
     fn blocking<T>(

@@ -15,6 +15,7 @@
 use std::ops::DerefMut;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 use serde::Serialize;
@@ -206,6 +207,27 @@ threads = [
     threading.Thread(target=increment, args=(c, TOTAL // N))
     for c in counters
 ]",
+            steps: PLAIN,
+            locks: false,
+            exact: true,
+            per_thread: true,
+            objects: ObjectWork::OwnDict,
+        },
+        /// Threads that mostly wait: a little work, then a sleep with the GIL released.
+        Waiting => ModeSpec {
+            about: About {
+                name: "waiting",
+                label: "Threads that wait (I/O)",
+                explain: "Each thread does a little work on a counter of its own, then waits (time.sleep, as a blocking read would), after every 10,000 increments. A waiting thread releases the GIL, so waiting threads overlap even under the GIL: threads do help when they wait.",
+            },
+            python: "# threads that wait: a little work, then time.sleep (or a blocking read)
+def work(counter, num):
+    for i in range(num):
+        counter[\"value\"] += 1
+        if i % 10_000 == 0:
+            time.sleep(WAIT)  # the GIL is released while the thread waits
+
+counters = [{\"value\": 0} for _ in range(N)]",
             steps: PLAIN,
             locks: false,
             exact: true,
@@ -435,14 +457,17 @@ pub enum Counters {
     Atomic(CachePadded<AtomicU64>),
     /// See [`Mode::Private`].
     Private(PrivateCounters),
+    /// See [`Mode::Waiting`]: a counter per thread, and how long each wait lasts.
+    Waiting(PrivateCounters, Duration),
     /// See [`Mode::Refs`], [`Mode::RefsOwn`] and [`Mode::RefsImmortal`]: each thread counts its
     /// iterations on a counter of its own (the references are the heap's).
     Refs(PrivateCounters),
 }
 
 impl Counters {
-    /// Fresh counters of `mode` for `threads` threads (`layout` matters to `private` only).
-    pub fn new(mode: Mode, threads: usize, layout: Layout) -> Self {
+    /// Fresh counters of `mode` for `threads` threads (`layout` matters to `private` only,
+    /// `wait` to `waiting` only).
+    pub fn new(mode: Mode, threads: usize, layout: Layout, wait: Duration) -> Self {
         match mode {
             Mode::Racy => Counters::Racy(Default::default()),
             Mode::PyMutex => Counters::PyMutex(CachePadded::new(PyMutex::new(Guarded::default()))),
@@ -450,6 +475,7 @@ impl Counters {
             Mode::Spin => Counters::Spin(Default::default()),
             Mode::Atomic => Counters::Atomic(Default::default()),
             Mode::Private => Counters::Private(PrivateCounters::new(threads, layout)),
+            Mode::Waiting => Counters::Waiting(PrivateCounters::new(threads, Layout::Padded), wait),
             Mode::Refs | Mode::RefsOwn | Mode::RefsImmortal => {
                 Counters::Refs(PrivateCounters::new(threads, Layout::Padded))
             }
@@ -469,7 +495,9 @@ impl Counters {
             Counters::PyMutex(lock) => lock.value(clock),
             Counters::Mutex(lock) => lock.value(clock),
             Counters::Spin(lock) => lock.value(clock),
-            Counters::Private(cells) | Counters::Refs(cells) => cells.sum(),
+            Counters::Private(cells) | Counters::Refs(cells) | Counters::Waiting(cells, _) => {
+                cells.sum()
+            }
         }
     }
 
@@ -497,6 +525,13 @@ impl Counters {
                     K::write(cell, cell.load(K::LOAD) + 1);
                     s.step(i, Step::Write);
                     s.step(i, Step::Jump);
+                })
+            }
+            Counters::Waiting(cells, wait) => {
+                let cell = cells.cell(thread);
+                blocks(n, interp, |i, s| {
+                    load_write::<K, _>(cell, i, s);
+                    wait_sometimes(cell, i, *wait);
                 })
             }
             Counters::Atomic(cell) => blocks(n, interp, |i, s| {
@@ -546,6 +581,14 @@ impl Counters {
             Counters::Racy(_) | Counters::Private(_) => {
                 blocks(n, interp, |i, s| dict_increment(heap, obj, i, s, clock))
             }
+            Counters::Waiting(cells, wait) => {
+                let cell = cells.cell(thread);
+                blocks(n, interp, |i, s| {
+                    dict_increment(heap, obj, i, s, clock);
+                    cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+                    wait_sometimes(cell, i, *wait);
+                })
+            }
             Counters::PyMutex(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
             Counters::Mutex(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
             Counters::Spin(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
@@ -565,6 +608,18 @@ impl Counters {
             }
             Counters::Atomic(_) => unreachable!("a C extension's atomic add has no Python objects"),
         }
+    }
+}
+
+/// Increments between two waits of the `waiting` mode.
+pub const WAIT_EVERY: u64 = 10_000;
+
+/// `if i % 10_000 == 0: time.sleep(WAIT)`: the thread waits with the GIL released (natively a
+/// real sleep; in the browser the worker's `Atomics.wait` with a timeout).
+#[inline(always)]
+fn wait_sometimes<'c, I: Interpreter<'c>>(cell: &AtomicU64, interp: &mut I, wait: Duration) {
+    if cell.load(Ordering::Relaxed).is_multiple_of(WAIT_EVERY) {
+        interp.allow_threads(|| std::thread::sleep(wait));
     }
 }
 
@@ -769,7 +824,7 @@ mod tests {
         let clock = InstantClock::new();
         for &mode in Mode::ALL {
             for n in [0, 1, BLOCK - 1, BLOCK, 1000] {
-                let counters = Counters::new(mode, 1, Layout::Padded);
+                let counters = Counters::new(mode, 1, Layout::Padded, Duration::ZERO);
                 let mut free = FreeThreads::new(&clock, &NEVER_STOP);
                 counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
                 assert_eq!(counters.total(&clock, None), n, "{mode}");
@@ -791,6 +846,9 @@ mod tests {
             self.0.push(step);
         }
         fn wrote(&mut self, _replaced: u64, _read: u64) {}
+        fn allow_threads(&mut self, wait: impl FnOnce()) {
+            wait();
+        }
         fn blocking<T>(
             &mut self,
             attempt: impl FnOnce() -> Option<T>,
@@ -807,7 +865,7 @@ mod tests {
     fn each_mode_walks_its_steps_in_order() {
         let clock = InstantClock::new();
         for &mode in Mode::ALL {
-            let counters = Counters::new(mode, 1, Layout::Padded);
+            let counters = Counters::new(mode, 1, Layout::Padded, Duration::ZERO);
             let mut trace = Trace(Vec::new(), FreeThreads::new(&clock, &NEVER_STOP));
             counters.count::<SeqCstSwap, _>(0, 2, &mut trace, &clock);
             let steps = mode.spec().steps;
@@ -820,7 +878,7 @@ mod tests {
     fn lock_modes_count_owner_changes() {
         let clock = InstantClock::new();
         for &mode in Mode::ALL.iter().filter(|m| m.spec().locks) {
-            let counters = Counters::new(mode, 2, Layout::Padded);
+            let counters = Counters::new(mode, 2, Layout::Padded, Duration::ZERO);
             let mut first = FreeThreads::new(&clock, &NEVER_STOP);
             let mut second = FreeThreads::new(&clock, &NEVER_STOP);
             counters.count::<SeqCstStore, _>(0, 10, &mut first, &clock);

@@ -7,6 +7,7 @@ pub mod team;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
@@ -16,13 +17,13 @@ use crate::measure::timeline::ThreadTimeline;
 use crate::model::bytecode::Statement;
 use crate::model::gil::{EmulatedGil, Gil, GilThread, Profile, Py39, Py310, Py310Call};
 use crate::model::interp::{
-    FreeThreads, Interpreter, Kernel, MemoryOrder, RelaxedStore, RelaxedSwap, SeqCstStore,
-    SeqCstSwap, Step, WriteBack,
+    FreeThreads, Interpreter, Kernel, MemoryOrder, NEVER_STOP, RelaxedStore, RelaxedSwap,
+    SeqCstStore, SeqCstSwap, Step, WriteBack,
 };
 use crate::model::mode::Counters;
 use crate::model::objects::{Heap, ObjectCounts, ObjectThread, ObjectWork, Objects};
 use crate::settings::Settings;
-use report::{ObjectSummary, RunReport, ThreadSample};
+use report::{Latency, ObjectSummary, RunReport, ThreadSample};
 use team::{SpinBarrier, ThreadTeam, thread_identity};
 
 /// Increments between two progress updates: often enough for a live display, rare enough
@@ -52,8 +53,12 @@ pub struct Run {
     heap: Option<Heap>,
     /// Per-instruction busy work in spin units, fixed when the run starts.
     units: OnceLock<u32>,
-    /// Raised by [`Run::stop`]: threads end their loops early.
+    /// Raised by [`Run::stop`], or when the probe is done: threads end their loops early.
     stop: AtomicBool,
+    /// Raised by [`Run::stop`] only: the user stopped the run.
+    user_stop: AtomicBool,
+    /// The probe's log and how late each of its wake-ups was, in nanoseconds.
+    probe: OnceLock<(ThreadTimeline, Vec<u64>)>,
 }
 
 impl Run {
@@ -76,10 +81,11 @@ impl Run {
     ) -> Result<Self, SettingsError> {
         settings.validate(team.capacity())?;
         let n = settings.threads;
+        let wait = Duration::from_nanos((settings.wait * 1e6) as u64);
         Ok(Run {
             write: settings.write.unwrap_or(WriteBack::Store),
-            counters: Counters::new(settings.mode, n, settings.layout),
-            barrier: SpinBarrier::new(n),
+            counters: Counters::new(settings.mode, n, settings.layout, wait),
+            barrier: SpinBarrier::new(n + usize::from(settings.probe > 0)),
             progress: (0..n).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             samples: (0..n).map(|_| OnceLock::new()).collect(),
             heap: (settings.objects != Objects::None
@@ -90,6 +96,8 @@ impl Run {
                 }),
             units: OnceLock::new(),
             stop: AtomicBool::new(false),
+            user_stop: AtomicBool::new(false),
+            probe: OnceLock::new(),
             gil: settings.gil.is_on().then(|| {
                 EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
             }),
@@ -106,6 +114,12 @@ impl Run {
     /// stops waiting for the GIL or a switch; a thread waiting for a lock gets it as soon as
     /// its holder, also stopping, lets go. The report then counts what was done.
     pub fn stop(&self) {
+        self.user_stop.store(true, Ordering::Relaxed);
+        self.halt();
+    }
+
+    /// Ends every thread's loop early (the user stopped, or the probe is done).
+    fn halt(&self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(gil) = &self.gil {
             gil.stop();
@@ -114,7 +128,7 @@ impl Run {
 
     /// Whether [`Run::stop`] was called.
     pub fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.user_stop.load(Ordering::Relaxed)
     }
 
     /// Increments each thread has completed so far (updated every 65,536 increments).
@@ -128,7 +142,14 @@ impl Run {
             Some(_) => spin_units(self.settings.cost, clock),
             None => 0,
         });
-        team.run(self.settings.threads, &|index| self.thread(index, clock));
+        let threads = self.settings.threads;
+        team.run(threads + usize::from(self.settings.probe > 0), &|index| {
+            if index == threads {
+                self.probe(index, clock);
+            } else {
+                self.thread(index, clock);
+            }
+        });
         let mut samples = Vec::new();
         let mut timeline = Vec::new();
         let mut object_counts = Vec::new();
@@ -149,9 +170,17 @@ impl Run {
         let mut report =
             RunReport::new(settings, self.counters.total(clock, heap), &samples, timeline);
         report.summary.objects = objects;
-        if self.stopped() {
+        if let Some((log, late)) = self.probe.get() {
+            report.latency = Some(Latency::new(self.settings.wait, late));
+            let mut log = log.clone();
+            for event in &mut log.events {
+                event.t_ns = event.t_ns.saturating_sub((report.clock_start_ms * 1e6) as u64);
+            }
+            report.timeline.push(log);
+        }
+        if self.stop.load(Ordering::Relaxed) {
             // What was asked is not what ran: count against what the threads did.
-            report.stopped = true;
+            report.stopped = self.stopped();
             report.expected = report.per_thread_increments.iter().sum();
             report.lost = report.expected.saturating_sub(report.final_count);
             report.loss_percent = 100.0 * report.lost as f64 / report.expected.max(1) as f64;
@@ -159,9 +188,53 @@ impl Run {
         report
     }
 
+    /// The responsiveness probe: sleeps `wait` again and again (releasing the GIL, as
+    /// `time.sleep` does) and records how late each wake-up is, the time it waited to get the
+    /// GIL back included; then ends the run.
+    fn probe(&self, index: usize, clock: &dyn Clock) {
+        let wait = Duration::from_nanos((self.settings.wait * 1e6) as u64);
+        let samples = self.settings.probe as usize;
+        let mut late = Vec::with_capacity(samples);
+        self.barrier.wait(index, clock);
+        let mut sleep = |interp: &mut dyn FnMut(&mut dyn FnMut())| {
+            for _ in 0..samples {
+                if self.stopped() {
+                    break;
+                }
+                let start = clock.now_ns();
+                interp(&mut || std::thread::sleep(wait));
+                let woke = clock.now_ns();
+                late.push(woke.saturating_sub(start).saturating_sub(wait.as_nanos() as u64));
+            }
+        };
+        let log = match &self.gil {
+            None => {
+                let mut interp = FreeThreads::new(clock, &NEVER_STOP);
+                sleep(&mut |f| interp.allow_threads(f));
+                interp.finish()
+            }
+            Some(gil) => {
+                let mut interp = GilThread::<Py310Call>::new(
+                    gil,
+                    index,
+                    self.settings.mode,
+                    Statement::Call,
+                    clock,
+                );
+                interp.take();
+                sleep(&mut |f| interp.allow_threads(f));
+                interp.finish()
+            }
+        };
+        let _ = self.probe.set((log, late));
+        self.halt();
+    }
+
     fn thread(&self, index: usize, clock: &dyn Clock) {
         let identity = thread_identity();
-        let increments = self.settings.share_of(index);
+        // With a probe, the other threads run until it is done.
+        let increments =
+            if self.settings.probe > 0 { u64::MAX >> 8 } else { self.settings.share_of(index) };
         self.barrier.wait(index, clock);
         let start_ns = clock.now_ns();
         let units = self.units.get().copied().unwrap_or(0);
@@ -509,5 +582,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn probe(gil: crate::model::gil::Gil, interval: f64, cpu: usize) -> f64 {
+        let _alone = crate::test_support::serial();
+        let config = Settings { gil, interval, probe: 60, ..settings(Mode::Racy, cpu, 1) };
+        let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+        let latency = report.latency.expect("a probe reports its latency");
+        assert_eq!(latency.samples, 60);
+        assert!(!report.stopped, "the probe ends the run, the user did not");
+        assert_eq!(report.timeline.len(), cpu + 1, "the probe's lane comes last");
+        latency.p50_ms
+    }
+
+    #[test]
+    fn a_waking_thread_waits_for_the_gil_and_less_with_a_shorter_interval() {
+        use crate::model::gil::Gil;
+        let off = probe(Gil::Off, 5.0, 1);
+        let on = probe(Gil::Py310, 5.0, 1);
+        let shorter = probe(Gil::Py310, 1.0, 1);
+        assert!(on > off, "GIL on {on} ms, off {off} ms: the holder must be asked to drop it");
+        assert!(shorter < on, "1 ms interval {shorter} ms, 5 ms {on} ms");
+    }
+
+    #[test]
+    fn waiting_threads_wait_at_the_same_time_under_the_gil() {
+        let _alone = crate::test_support::serial();
+        let config = Settings {
+            gil: crate::model::gil::Gil::Py310,
+            ..settings(Mode::Waiting, 3, 3 * 200_000)
+        };
+        let report = run(config, &ScopedThreads, &InstantClock::new()).unwrap();
+        assert_eq!(report.final_count, 600_000);
+        let slept = report.summary.state_ns.sleeping as f64 / 1e6;
+        // 20 waits of 1 ms per thread: if the threads took turns, the waits could not add up
+        // to more than the run lasted.
+        assert!(slept > report.wall_ms, "slept {slept} ms in a {} ms run", report.wall_ms);
     }
 }

@@ -34,6 +34,8 @@ pub struct RunReport {
     pub expected: u64,
     /// Whether the run was stopped before its threads finished.
     pub stopped: bool,
+    /// With a probe: how late its wake-ups were (its log is the last of `timeline`).
+    pub latency: Option<Latency>,
     /// What the counter read at the end.
     #[serde(rename = "final")]
     pub final_count: u64,
@@ -82,6 +84,47 @@ pub struct Summary {
     pub events_dropped: u64,
     /// What the interpreter's objects went through, with an object model.
     pub objects: Option<ObjectSummary>,
+}
+
+/// How late the probe's wake-ups were: each sleep of `wait_ms` measured from before it to
+/// the moment the thread ran again (holding the GIL, if there is one).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Latency {
+    /// The sleep asked for, in milliseconds.
+    pub wait_ms: f64,
+    /// Wake-ups recorded.
+    pub samples: usize,
+    /// Median lateness, in milliseconds.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// The latest.
+    pub max_ms: f64,
+    /// Every wake-up's lateness, in order, in milliseconds.
+    pub late_ms: Vec<f64>,
+}
+
+impl Latency {
+    /// From each wake-up's lateness in nanoseconds.
+    pub fn new(wait_ms: f64, late_ns: &[u64]) -> Self {
+        let mut sorted = late_ns.to_vec();
+        sorted.sort_unstable();
+        let at = |q: f64| {
+            if sorted.is_empty() {
+                0.0
+            } else {
+                ms(sorted[((sorted.len() - 1) as f64 * q).round() as usize])
+            }
+        };
+        Latency {
+            wait_ms,
+            samples: late_ns.len(),
+            p50_ms: at(0.5),
+            p90_ms: at(0.9),
+            max_ms: at(1.0),
+            late_ms: late_ns.iter().map(|&ns| ms(ns)).collect(),
+        }
+    }
 }
 
 /// The objects of a run with an object model: what the threads did to them, and the state
@@ -140,6 +183,7 @@ impl RunReport {
             settings,
             expected,
             stopped: false,
+            latency: None,
             final_count,
             lost,
             loss_percent: 100.0 * lost as f64 / expected.max(1) as f64,

@@ -13,6 +13,7 @@ export const STATES = {
   switch_wait: { color: '#e0a526', label: 'dropped on request, waiting for the switch' },
   waiting_lock: { color: '#d4572a', label: 'waiting for the lock (GIL released)' },
   parked: { color: '#8e44ad', label: 'parked in the lock (asleep)' },
+  sleeping: { color: '#7fb3d5', label: 'waiting for I/O (GIL released)' },
 };
 const HOLDING_LOCK = { label: 'while holding the lock (hatched)' };
 const MARKS = {
@@ -190,7 +191,7 @@ export class Timeline {
     this.lanes.forEach((laneData, i) => {
       const y = AXIS + i * (LANE + GAP);
       g.fillStyle = '#5b6672';
-      g.fillText(`thread ${i + 1}`, 0, y + LANE / 2);
+      g.fillText(this.report.latency && i === this.lanes.length - 1 ? 'probe' : `thread ${i + 1}`, 0, y + LANE / 2);
       g.fillStyle = '#f4f6f8';
       g.fillRect(LABEL, y, plot, LANE);
       for (const span of laneData.spans) {
