@@ -29,7 +29,7 @@ pub struct Tables {
     /// Events each thread's log keeps.
     pub events_per_thread: usize,
     /// Event names by code (logs travel as codes).
-    pub event_names: [&'static str; 12],
+    pub event_names: [&'static str; 14],
 }
 
 /// A mode's table entry and, per GIL version, where a drop request is served.

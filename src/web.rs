@@ -178,6 +178,32 @@ pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// The events each thread of the run under way has published since `cursors[thread]` (how
+/// many the caller has read): per thread `{ t_ns, code, value }` as typed arrays, times on
+/// the host's clock. Empty when no run is under way.
+#[wasm_bindgen]
+pub fn poll_live(cursors: Vec<u32>) -> js_sys::Array {
+    let Some(run) = lock(&CURRENT).clone() else {
+        return js_sys::Array::new();
+    };
+    let from: Vec<usize> = cursors.iter().map(|&c| c as usize).collect();
+    run.live_since(&from)
+        .into_iter()
+        .map(|(t_ns, code, value)| {
+            let object = js_sys::Object::new();
+            let times: Vec<f64> = t_ns.iter().map(|&t| t as f64).collect();
+            let values: Vec<f64> = value.iter().map(|&v| v as f64).collect();
+            let set = |key: &str, v: &JsValue| {
+                let _ = js_sys::Reflect::set(&object, &key.into(), v);
+            };
+            set("t_ns", &js_sys::Float64Array::from(&times[..]).into());
+            set("code", &js_sys::Uint8Array::from(&code[..]).into());
+            set("value", &js_sys::Float64Array::from(&values[..]).into());
+            JsValue::from(object)
+        })
+        .collect()
+}
+
 /// Asks the run under way, if any, to stop: its threads end within a block of iterations
 /// and the report counts what ran (`stopped: true`).
 #[wasm_bindgen]

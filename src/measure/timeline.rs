@@ -6,6 +6,8 @@
 //! a mark is a point event (a drop request, a handoff, a stale write). The page draws one lane
 //! per thread from these; the CLI writes them with `--timeline`.
 
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
 use serde::Serialize;
 
 use crate::measure::clock::Clock;
@@ -52,6 +54,11 @@ pub enum Mark {
     StaleWrite,
     /// The PyMutex-like lock was handed directly to this thread after it waited over 1 ms.
     LockHandoff,
+    /// This thread woke up waiting for the GIL and found it taken again by someone else: a
+    /// failed wake-up ("busy retry", as Beazley drew them).
+    BusyRetry,
+    /// This thread took the user's lock after another thread had held it.
+    LockTaken,
 }
 
 /// One entry of a thread's log.
@@ -72,7 +79,7 @@ pub struct Event {
 
 /// Every state, then every mark, by [`Event::code`]: the browser receives events as typed
 /// arrays of codes and decodes them with this list.
-pub const EVENT_NAMES: [&str; 12] = [
+pub const EVENT_NAMES: [&str; 14] = [
     "running",
     "holding_gil",
     "waiting_gil",
@@ -85,6 +92,8 @@ pub const EVENT_NAMES: [&str; 12] = [
     "handoff",
     "stale_write",
     "lock_handoff",
+    "busy_retry",
+    "lock_taken",
 ];
 
 impl Event {
@@ -168,6 +177,10 @@ pub struct Counts {
     pub lock_handoffs: u64,
     /// Times it took the user's lock after another thread had held it.
     pub lock_owner_changes: u64,
+    /// Times it woke up waiting for the GIL and found it taken by another thread.
+    pub busy_retries: u64,
+    /// Without a GIL: sampled writes that replaced another thread's newer value.
+    pub sampled_lost_writes: u64,
 }
 
 impl Counts {
@@ -183,6 +196,8 @@ impl Counts {
             parks: a.parks + c.parks,
             lock_handoffs: a.lock_handoffs + c.lock_handoffs,
             lock_owner_changes: a.lock_owner_changes + c.lock_owner_changes,
+            busy_retries: a.busy_retries + c.busy_retries,
+            sampled_lost_writes: a.sampled_lost_writes + c.sampled_lost_writes,
         })
     }
 }
@@ -200,12 +215,61 @@ pub struct ThreadTimeline {
     pub counts: Counts,
 }
 
+/// Events a thread publishes while it runs, for a live timeline: one writer (the thread),
+/// any number of readers (the host worker between polls). Each slot is written once, before
+/// the length that covers it is published (release), so a reader that loads the length
+/// (acquire) reads whole events. Bounded: later events reach the report only.
+pub struct LiveLog {
+    t_ns: Box<[AtomicU64]>,
+    code: Box<[AtomicU8]>,
+    value: Box<[AtomicI64]>,
+    len: AtomicUsize,
+}
+
+/// Events each thread publishes live.
+pub const LIVE_EVENTS: usize = 4096;
+
+impl Default for LiveLog {
+    fn default() -> Self {
+        LiveLog {
+            t_ns: (0..LIVE_EVENTS).map(|_| AtomicU64::new(0)).collect(),
+            code: (0..LIVE_EVENTS).map(|_| AtomicU8::new(0)).collect(),
+            value: (0..LIVE_EVENTS).map(|_| AtomicI64::new(0)).collect(),
+            len: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl LiveLog {
+    fn push(&self, event: &Event) {
+        let i = self.len.load(Ordering::Relaxed);
+        if i < LIVE_EVENTS {
+            self.t_ns[i].store(event.t_ns, Ordering::Relaxed);
+            self.code[i].store(event.code(), Ordering::Relaxed);
+            self.value[i].store(event.value, Ordering::Relaxed);
+            self.len.store(i + 1, Ordering::Release);
+        }
+    }
+
+    /// The events published from index `from` on: times (on the run's clock), codes, values.
+    pub fn since(&self, from: usize) -> (Vec<u64>, Vec<u8>, Vec<i64>) {
+        let to = self.len.load(Ordering::Acquire);
+        let range = from.min(to)..to;
+        (
+            self.t_ns[range.clone()].iter().map(|a| a.load(Ordering::Relaxed)).collect(),
+            self.code[range.clone()].iter().map(|a| a.load(Ordering::Relaxed)).collect(),
+            self.value[range].iter().map(|a| a.load(Ordering::Relaxed)).collect(),
+        )
+    }
+}
+
 /// Records one thread's events. Not shared: each thread owns its recorder.
 pub struct Recorder<'c> {
     clock: &'c dyn Clock,
     log: ThreadTimeline,
     state: State,
     since_ns: u64,
+    live: Option<&'c LiveLog>,
 }
 
 impl<'c> Recorder<'c> {
@@ -222,9 +286,18 @@ impl<'c> Recorder<'c> {
             },
             state,
             since_ns: clock.now_ns(),
+            live: None,
         };
         recorder.push(recorder.since_ns, Some(state), None, 0, 0);
         recorder
+    }
+
+    /// Publishes this thread's events to `live` as they happen (the ones so far included).
+    pub fn publish_to(&mut self, live: &'c LiveLog) {
+        for event in &self.log.events {
+            live.push(event);
+        }
+        self.live = Some(live);
     }
 
     /// The clock's reading now.
@@ -264,7 +337,11 @@ impl<'c> Recorder<'c> {
         value: i64,
     ) {
         if self.log.events.len() < EVENTS_PER_THREAD {
-            self.log.events.push(Event { t_ns, state, mark, switch_number: switch, value });
+            let event = Event { t_ns, state, mark, switch_number: switch, value };
+            if let Some(live) = self.live {
+                live.push(&event);
+            }
+            self.log.events.push(event);
         } else {
             self.log.dropped += 1;
         }
@@ -280,7 +357,6 @@ impl<'c> Recorder<'c> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU64, Ordering};
 
     /// A clock that reads whatever the test sets.
     struct Manual(AtomicU64);
@@ -322,7 +398,14 @@ mod tests {
             State::Sleeping,
             State::Done,
         ];
-        let marks = [Mark::DropRequest, Mark::Handoff, Mark::StaleWrite, Mark::LockHandoff];
+        let marks = [
+            Mark::DropRequest,
+            Mark::Handoff,
+            Mark::StaleWrite,
+            Mark::LockHandoff,
+            Mark::BusyRetry,
+            Mark::LockTaken,
+        ];
         let events = states
             .iter()
             .map(|&s| (Some(s), None, serde_json::to_string(&s).unwrap()))

@@ -294,6 +294,11 @@ impl<'a, P: Profile> GilThread<'a, P> {
                 self.rec.counts().drop_requests += 1;
                 let now = self.rec.now();
                 self.rec.mark(now, Mark::DropRequest, state.switch_number, 0);
+            } else if state.locked && (!wait.timed_out() || state.switch_number != saved) {
+                // Woken, or timed out after a switch: another thread has the GIL again.
+                self.rec.counts().busy_retries += 1;
+                let now = self.rec.now();
+                self.rec.mark(now, Mark::BusyRetry, state.switch_number, 0);
             }
         }
         state.locked = true;

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::choice::{About, choices};
 use crate::measure::clock::Clock;
-use crate::measure::timeline::{Recorder, State, ThreadTimeline};
+use crate::measure::timeline::{Mark, Recorder, State, ThreadTimeline};
 
 /// Iterations between two looks at the interpreter (a drop request can wait this long).
 pub const BLOCK: u64 = 128;
@@ -78,7 +78,14 @@ pub trait Interpreter<'c> {
 pub struct FreeThreads<'c> {
     rec: Recorder<'c>,
     stop: &'c AtomicBool,
+    /// Blocks until the next sampled iteration (see [`SAMPLE_EVERY_BLOCKS`]).
+    countdown: std::cell::Cell<u32>,
 }
+
+/// Without a GIL, one iteration in this many blocks runs step by step with a swap as its
+/// write, so the timeline can mark where lost updates happen: sampled (one iteration in
+/// 8,192), because checking every write would change the speed being shown.
+pub const SAMPLE_EVERY_BLOCKS: u32 = 64;
 
 /// A stop flag that is never raised.
 pub static NEVER_STOP: AtomicBool = AtomicBool::new(false);
@@ -86,7 +93,11 @@ pub static NEVER_STOP: AtomicBool = AtomicBool::new(false);
 impl<'c> FreeThreads<'c> {
     /// A free thread that starts running now and ends early once `stop` is raised.
     pub fn new(clock: &'c dyn Clock, stop: &'c AtomicBool) -> Self {
-        FreeThreads { rec: Recorder::new(clock, State::Running), stop }
+        FreeThreads {
+            rec: Recorder::new(clock, State::Running),
+            stop,
+            countdown: std::cell::Cell::new(SAMPLE_EVERY_BLOCKS),
+        }
     }
 
     /// Ends the thread's log.
@@ -99,7 +110,9 @@ impl<'c> FreeThreads<'c> {
 impl<'c> Interpreter<'c> for FreeThreads<'c> {
     #[inline(always)]
     fn pending(&self) -> bool {
-        false
+        let left = self.countdown.get();
+        self.countdown.set(if left == 0 { SAMPLE_EVERY_BLOCKS } else { left - 1 });
+        left == 0
     }
 
     #[inline(always)]
@@ -110,8 +123,14 @@ impl<'c> Interpreter<'c> for FreeThreads<'c> {
     #[inline(always)]
     fn after(&mut self, _step: Step) {}
 
-    #[inline(always)]
-    fn wrote(&mut self, _replaced: u64, _read: u64) {}
+    fn wrote(&mut self, replaced: u64, read: u64) {
+        if replaced != read {
+            // This write replaced a value another thread wrote after this one's read.
+            self.rec.counts().sampled_lost_writes += 1;
+            let now = self.rec.now();
+            self.rec.mark(now, Mark::StaleWrite, 0, replaced as i64 - read as i64);
+        }
+    }
 
     fn allow_threads(&mut self, wait: impl FnOnce()) {
         let now = self.rec.now();

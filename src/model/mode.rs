@@ -681,6 +681,7 @@ fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
         if guard.last_owner != thread {
             guard.last_owner = thread;
             owner_changes += 1;
+            lock_taken(interp);
         }
         dict_body(heap, obj, interp, s, clock);
         drop(guard);
@@ -691,6 +692,15 @@ fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
     });
     interp.recorder().counts().lock_owner_changes += owner_changes;
     ran
+}
+
+/// Marks on the thread's lane that it took the lock from another thread (who holds the lock,
+/// for the timeline).
+#[cold]
+fn lock_taken<'c, I: Interpreter<'c>>(interp: &mut I) {
+    let rec = interp.recorder();
+    let now = rec.now();
+    rec.mark(now, crate::measure::timeline::Mark::LockTaken, 0, 0);
 }
 
 /// Whether an iteration runs step by step (calling the interpreter after each step) or whole.
@@ -771,6 +781,7 @@ fn locked<'c, I: Interpreter<'c>, L: UserLock>(
         if guard.last_owner != thread {
             guard.last_owner = thread;
             owner_changes += 1;
+            lock_taken(interp);
         }
         let read = guard.value;
         s.step(interp, Step::Read);

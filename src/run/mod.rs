@@ -13,7 +13,7 @@ use crossbeam_utils::CachePadded;
 
 use crate::error::SettingsError;
 use crate::measure::clock::Clock;
-use crate::measure::timeline::ThreadTimeline;
+use crate::measure::timeline::{LiveLog, ThreadTimeline};
 use crate::model::bytecode::Statement;
 use crate::model::gil::{EmulatedGil, Gil, GilThread, Profile, Py39, Py310, Py310Call};
 use crate::model::interp::{
@@ -59,6 +59,8 @@ pub struct Run {
     user_stop: AtomicBool,
     /// The probe's log and how late each of its wake-ups was, in nanoseconds.
     probe: OnceLock<(ThreadTimeline, Vec<u64>)>,
+    /// What each thread (and the probe) publishes while the run is under way.
+    live: Box<[LiveLog]>,
 }
 
 impl Run {
@@ -98,6 +100,7 @@ impl Run {
             stop: AtomicBool::new(false),
             user_stop: AtomicBool::new(false),
             probe: OnceLock::new(),
+            live: (0..n + usize::from(settings.probe > 0)).map(|_| LiveLog::default()).collect(),
             gil: settings.gil.is_on().then(|| {
                 EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
             }),
@@ -129,6 +132,16 @@ impl Run {
     /// Whether [`Run::stop`] was called.
     pub fn stopped(&self) -> bool {
         self.user_stop.load(Ordering::Relaxed)
+    }
+
+    /// Each thread's events published since `from[thread]` (its count of events already
+    /// read), on the run's clock: times, event codes, values.
+    pub fn live_since(&self, from: &[usize]) -> Vec<(Vec<u64>, Vec<u8>, Vec<i64>)> {
+        self.live
+            .iter()
+            .enumerate()
+            .map(|(i, log)| log.since(from.get(i).copied().unwrap_or(0)))
+            .collect()
     }
 
     /// Increments each thread has completed so far (updated every 65,536 increments).
@@ -210,6 +223,7 @@ impl Run {
         let log = match &self.gil {
             None => {
                 let mut interp = FreeThreads::new(clock, &NEVER_STOP);
+                interp.recorder().publish_to(&self.live[index]);
                 sleep(&mut |f| interp.allow_threads(f));
                 interp.finish()
             }
@@ -221,6 +235,7 @@ impl Run {
                     Statement::Call,
                     clock,
                 );
+                interp.recorder().publish_to(&self.live[index]);
                 interp.take();
                 sleep(&mut |f| interp.allow_threads(f));
                 interp.finish()
@@ -274,6 +289,7 @@ impl Run {
         match &self.gil {
             None => {
                 let mut interp = FreeThreads::new(clock, &self.stop);
+                interp.recorder().publish_to(&self.live[work.index]);
                 self.count::<K, _>(work, &mut interp, clock);
                 interp.finish()
             }
@@ -299,6 +315,7 @@ impl Run {
             self.settings.statement,
             clock,
         );
+        interp.recorder().publish_to(&self.live[work.index]);
         interp.take();
         self.count::<K, _>(work, &mut interp, clock);
         interp.finish()

@@ -101,7 +101,10 @@ if (!engine) {
   status.set('unavailable');
   notice.show({ kind: 'error', title: 'This page cannot run here', text: explain('file', env) });
 } else {
-  engine.onProgress = (progress, shares) => results.showProgress(progress, shares);
+  engine.onProgress = (progress, shares, live) => {
+    results.showProgress(progress, shares);
+    timeline.appendLive(live, engine.info.event_names);
+  };
   engine.onFatal = engineDied;
   awaitEngine(engineStart, link.notices).then((started) => {
     if (!started) return;

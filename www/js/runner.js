@@ -56,6 +56,7 @@ export class Runner {
    */
   async run(settings, id = null) {
     this.results.showRunning(settings);
+    this.timeline.startLive(settings);
     try {
       const report = await this.engine.run(settings);
       const speedup = this.history.speedup(report);

@@ -21,7 +21,7 @@ export class Engine {
    * @param {object} options
    * @param {number} options.poolSize threads in the pool (built once, cannot be resized)
    * @param {'threads'|'single'} [options.flavor] the threaded build, or the 1-thread fallback
-   * @param {(progress: number[], shares: number[]) => void} [options.onProgress]
+   * @param {(progress: number[], shares: number[], live: object[]) => void} [options.onProgress]
    * @param {(error: EngineError) => void} [options.onFatal] the engine died
    */
   constructor({ poolSize, flavor = 'threads', onProgress = () => {}, onFatal = () => {} }) {
@@ -134,7 +134,7 @@ export class Engine {
         this.hostClockOffsetMs = data.timeOrigin - performance.timeOrigin;
         return this.settle('init', (p) => p.resolve({ info: data.info, link: data.link }));
       case MSG.progress:
-        return this.onProgress(data.progress, data.shares);
+        return this.onProgress(data.progress, data.shares, data.live ?? []);
       case MSG.done:
         return this.settle(data.id, (p) => p.resolve(data.report));
       case MSG.checked:

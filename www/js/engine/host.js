@@ -29,6 +29,8 @@ const WATCH_AFTER_DEBUG_PANIC_MS = 10_000;
 
 /** The engine's "a run finished" counter (threaded build), for Atomics.waitAsync. */
 let doneSignal = null;
+/** How many live events of each thread of the run under way the page has been sent. */
+let live = [];
 let busy = false;
 
 const post = (type, body = {}) => self.postMessage({ type, ...body });
@@ -64,6 +66,7 @@ function waitForDone(seq, timeoutMs) {
 async function runToEnd(settings, onProgress = () => {}) {
   const seq = doneSignal ? Atomics.load(doneSignal, 0) : 0;
   wasm.start_run(settings);
+  live = [];
   let nextProgress = performance.now() + FIRST_PROGRESS_MS;
   for (;;) {
     const state = wasm.poll();
@@ -157,7 +160,13 @@ async function run({ id, settings }) {
   if (busy) return post(MSG.error, { id, code: 'busy', message: 'A run is already under way: wait for it to finish.', fatal: false });
   busy = true;
   try {
-    const report = await runToEnd(settings, (state) => post(MSG.progress, { id, progress: state.progress, shares: state.shares }));
+    const report = await runToEnd(settings, (state) => {
+      // What each thread logged since the last progress: the page draws the timeline live.
+      const batch = wasm.poll_live(Uint32Array.from(live));
+      batch.forEach((events, i) => { live[i] = (live[i] ?? 0) + events.code.length; });
+      const buffers = batch.flatMap((e) => [e.t_ns.buffer, e.code.buffer, e.value.buffer]);
+      self.postMessage({ type: MSG.progress, id, progress: state.progress, shares: state.shares, live: batch }, buffers);
+    });
     // The event logs are typed arrays: hand their buffers over instead of copying them.
     const buffers = report.timeline.flatMap((t) => [t.t_ns, t.code, t.switch_number, t.value]).map((a) => a.buffer);
     self.postMessage({ type: MSG.done, id, report }, buffers);

@@ -6,7 +6,8 @@
 //   init { poolSize, flavor, link, cores }          ready { info, link, timeOrigin }
 //     link: the URL's [key, value] setting pairs       link: { settings, notices } (read by the engine)
 //     cores: what the browser reports                  info.calibration: write-back and scaling measured
-//   run { id, settings }                            progress { id, progress, shares }
+//   run { id, settings }                            progress { id, progress, shares, live }
+//                                                     live: each thread's new events (typed arrays)
 //                                                   done { id, report }
 //   check { id, changes, current }                  checked { id, settings }
 //   step { id, settings, threads, choices }         stepped { id, state } (the step-through)

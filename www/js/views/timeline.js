@@ -21,6 +21,8 @@ const MARKS = {
   handoff: { color: '#111', label: 'GIL handoff', shape: 'tick' },
   stale_write: { color: '#c2261f', label: 'stale write (lost updates)', shape: 'dot' },
   lock_handoff: { color: '#8e44ad', label: 'lock handed over', shape: 'diamond' },
+  busy_retry: { color: '#555', label: 'woke up, GIL taken again (busy retry)', shape: 'square' },
+  lock_taken: { color: '#d4572a', label: 'took the lock', shape: 'bar' },
 };
 
 const LANE = 26;
@@ -53,7 +55,45 @@ export class Timeline {
    * Shows the timeline of `report`. `hostOffsetMs` aligns the engine's clock with the page's
    * time origin; `capacity` is how many events each thread keeps; `names` decodes event codes.
    */
+  /** A run begins: the timeline will be drawn live from what its threads publish. */
+  startLive(settings) {
+    this.live = { threads: [], base: null, probe: settings.probe > 0 };
+  }
+
+  /**
+   * Adds the events the threads published since the last progress message (typed arrays of
+   * raw times, codes and values per thread) and redraws: the timeline grows while the run is
+   * under way. The complete log replaces it when the run ends.
+   */
+  appendLive(batch, names) {
+    if (!this.live || !batch.length) return;
+    batch.forEach((events, i) => {
+      const thread = (this.live.threads[i] ??= { t_ns: [], code: [], value: [] });
+      thread.t_ns.push(...events.t_ns);
+      thread.code.push(...events.code);
+      thread.value.push(...events.value);
+    });
+    const times = this.live.threads.flatMap((t) => (t.t_ns.length ? [t.t_ns[0]] : []));
+    if (!times.length) return;
+    this.live.base = Math.min(...times);
+    const last = Math.max(...this.live.threads.flatMap((t) => (t.t_ns.length ? [t.t_ns.at(-1)] : [])));
+    this.end = Math.max(1, last - this.live.base);
+    this.report = { latency: this.live.probe ? {} : null };
+    this.lanes = this.live.threads.map((t) => lane({
+      t_ns: t.t_ns.map((v) => v - this.live.base), code: t.code, value: t.value, dropped: 0,
+    }, this.end, names));
+    this.root.hidden = false;
+    this.root.dataset.live = 'true';
+    this.view = [0, this.end];
+    this.draw();
+    fill(this.counts);
+    this.note.textContent = 'Drawn live from the events the threads have published so far (the first '
+      + '4,096 of each); the complete log replaces it when the run ends.';
+  }
+
   show(report, { hostOffsetMs = 0, capacity = 20000, names }) {
+    this.live = null;
+    this.root.dataset.live = 'false';
     this.report = report;
     this.end = Math.max(1, Math.round(report.wall_ms * 1e6));
     this.lanes = report.timeline.map((thread) => lane(thread, this.end, names));
@@ -266,6 +306,10 @@ function drawMark(g, mark, x, y) {
     case 'diamond':
       g.moveTo(x, y + LANE - 9); g.lineTo(x + 4, y + LANE - 4); g.lineTo(x, y + LANE + 1);
       g.lineTo(x - 4, y + LANE - 4); g.fill(); break;
+    case 'square':
+      g.fillRect(x - 3, y + 2, 6, 6); break;
+    case 'bar':
+      g.fillRect(x - 1, y + LANE - 6, 3, 6); break;
   }
 }
 
