@@ -1,5 +1,5 @@
-// Shared by the benchmark scripts: one run on each side, the native CLI and the page's own
-// engine in Chromium, with the same settings object the page uses.
+// Shared by the benchmark scripts: arguments, medians, the machine, and one run of the
+// native CLI with the same settings object the page uses.
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import { promisify } from 'node:util';
@@ -35,10 +35,6 @@ export async function native(settings) {
   const { stdout } = await exec(CLI, flags);
   return JSON.parse(stdout);
 }
-
-/** One run on the page's engine: the same host worker and wasm build a user gets. */
-export const browserRun = (page, settings) =>
-  page.evaluate((s) => window.gilPlayground.engine.run(s), settings);
 
 export const machine = () => ({
   cpu: os.cpus()[0]?.model,
