@@ -16,6 +16,7 @@ import { Timeline } from './views/timeline.js';
 import { PythonPanel } from './views/python.js';
 import { MatrixView } from './views/matrix.js';
 import { Stepper } from './views/stepper.js';
+import { Predict } from './views/predict.js';
 import { Share } from './views/share.js';
 import { Help } from './views/help.js';
 import { listenForKeys } from './views/keyboard.js';
@@ -52,6 +53,8 @@ const controls = new Controls(document.getElementById('controls'), {
   onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
   onStep: (settings) => stepper.open(settings, []),
+  onRepeat: (settings) => runner.busy(async () => (await histogramView()).run(settings)),
+  onPredict: (settings) => predict.open(settings),
   onStop: stop,
   onChange: settingsChanged,
 });
@@ -75,6 +78,16 @@ const stepper = new Stepper(document.getElementById('step'), {
 const runner = new Runner({
   engine, status, controls, results, timeline, history, notice, api, standing: fallbackNotice,
 });
+const predict = new Predict(document.getElementById('predict'), (settings) => runner.busy(() => runner.run(settings)));
+// The histogram brings uPlot too: loaded on first use.
+let histogram = null;
+async function histogramView() {
+  const { Histogram } = await import('./views/histogram.js');
+  histogram ??= new Histogram(document.getElementById('histogram'), (settings) => runner.run(settings),
+    () => runner.stopRequested);
+  histogram.onDownload = (png) => download(png, `gil-playground-outcomes-${new Date().toISOString().replace(/[:.]/g, '-')}.png`);
+  return histogram;
+}
 let matrix = null;
 function matrixView() {
   matrix ??= new MatrixView(document.getElementById('matrix'), (settings) => runner.run(settings),
@@ -207,7 +220,10 @@ function keyActions() {
       s.gil = gilOn(s) ? next(on, s.gil) : on[0];
     }),
     matrix: () => { if (status.canRun) controls.matrixButton.click(); },
-    step: (key) => stepper.key(key),
+    intercept: (key) => stepper.key(key) || predict.key(key),
+    repeat: () => { if (status.canRun) controls.form.querySelector('[data-role=repeat]').click(); },
+    predict: () => predict.open(controls.settings()),
+    quiz: () => predict.open(controls.settings(), true),
     help: () => help.toggle(),
     closeOverlays: () => { help.hide(); share.hideQr(); },
     onDeckKey: (key) => api.key(key),

@@ -9,7 +9,7 @@ export class Controls {
    * @param {HTMLFormElement} form
    * @param {{ onRun, onMatrix, onSweep, onStop, onChange }} handlers, each given the settings
    */
-  constructor(form, { onRun, onMatrix, onSweep, onStep, onStop, onChange = () => {} }) {
+  constructor(form, { onRun, onMatrix, onSweep, onStep, onRepeat, onPredict, onStop, onChange = () => {} }) {
     this.form = form;
     this.fieldsBox = form.querySelector('[data-role=fields]');
     this.runButton = form.querySelector('[data-role=run]');
@@ -26,6 +26,11 @@ export class Controls {
     this.matrixButton.addEventListener('click', () => { if (!this.busy) onMatrix(this.settings()); });
     this.sweepButton.addEventListener('click', () => { if (!this.busy) onSweep(this.settings()); });
     this.stepButton.addEventListener('click', () => { if (!this.busy) onStep(this.settings()); });
+    this.extraButtons = [['repeat', onRepeat], ['predict', onPredict]].map(([role, handler]) => {
+      const button = form.querySelector(`[data-role=${role}]`);
+      button.addEventListener('click', () => { if (!this.busy) handler(this.settings()); });
+      return button;
+    });
     this.stopButton.addEventListener('click', onStop);
     form.addEventListener('change', () => {
       this.showApplicable();
@@ -99,6 +104,7 @@ export class Controls {
     this.matrixButton.disabled = busy;
     this.sweepButton.disabled = busy;
     this.stepButton.disabled = busy;
+    for (const button of this.extraButtons) button.disabled = busy;
     this.stopButton.hidden = !busy;
     this.runButton.textContent = busy ? 'Running…' : 'Run';
   }

@@ -11,8 +11,11 @@ export const KEYS = [
   ['g', 'GIL on or off'],
   ['s', 'GIL version: 3.10+ or 3.9 safe points'],
   ['x', 'seed matrix'],
+  ['h', 'repeat the run 10 (or 100) times: a histogram'],
+  ['p / q', 'predict, then run / the quiz'],
   ['1, 2, 3', 'step-through: run that thread\'s next instruction'],
   ['Backspace / 0', 'step-through: undo / start again'],
+  ['a-d, Enter, n', 'prediction: guess, run, next question'],
   ['?', 'this help'],
   ['Esc', 'close overlays'],
 ];
@@ -32,6 +35,11 @@ export function listenForKeys(actions, { framed }) {
       || target instanceof HTMLTextAreaElement;
     if (event.key === 'Escape') return actions.closeOverlays();
     if (typing) return;
+    // An open step-through or prediction takes its own keys first.
+    if (actions.intercept?.(event.key)) {
+      event.preventDefault();
+      return;
+    }
     if (framed && DECK_KEYS.has(event.key) && actions.onDeckKey) {
       event.preventDefault();
       return actions.onDeckKey(event.key);
@@ -41,8 +49,7 @@ export function listenForKeys(actions, { framed }) {
       ArrowUp: () => actions.threads(1), '+': () => actions.threads(1), '=': () => actions.threads(1),
       ArrowDown: () => actions.threads(-1), '-': () => actions.threads(-1),
       g: actions.toggleGil, s: actions.toggleSafePoints, x: actions.matrix, '?': actions.help,
-      1: () => actions.step('1'), 2: () => actions.step('2'), 3: () => actions.step('3'),
-      0: () => actions.step('0'), Backspace: () => actions.step('Backspace'),
+      h: actions.repeat, p: actions.predict, q: actions.quiz,
     }[event.key];
     if (action) {
       event.preventDefault();

@@ -2,11 +2,10 @@
 // settings) at 1, 2, … pool-size threads; throughput and speedup against thread count, with
 // the ideal line, drawn by uPlot (vendored from npm). Every sweep of the session stays on the
 // charts, so padded and packed counters (or GIL on and off) can be compared.
-import uPlot from '../../vendor/uPlot.esm.js';
+import { COLORS, chartsToPng, uPlot } from './charts.js';
 import { h, fill } from './dom.js';
 import { applies, count, gilLabel } from './format.js';
 
-const COLORS = ['#2757c5', '#c2261f', '#1f7a3a', '#8e44ad', '#e0a526', '#0f766e'];
 const MAX_SWEEPS = COLORS.length;
 
 /** The runs of a sweep over 1..maxThreads threads with the page's other settings. */
@@ -119,36 +118,8 @@ export class SweepView {
   }
 
   /** Both charts, side by side with their titles and legends, as one PNG blob. */
-  async png() {
-    if (!this.charts.length) return null;
-    const pad = 16;
-    const canvases = this.charts.map((c) => c.ctx.canvas);
-    const legend = this.sweeps.map((s) => s.label);
-    const width = canvases.reduce((w, c) => w + c.width, 0) + pad * (canvases.length + 1);
-    const height = Math.max(...canvases.map((c) => c.height)) + 48 + 22 * (legend.length + 1);
-    const out = Object.assign(document.createElement('canvas'), { width, height });
-    const g = out.getContext('2d');
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, width, height);
-    g.fillStyle = '#1d232b';
-    g.font = '600 18px system-ui, sans-serif';
-    let x = pad;
-    this.charts.forEach((chart, i) => {
-      g.fillText(chart.root.querySelector('.u-title')?.textContent ?? '', x, 28);
-      g.drawImage(canvases[i], x, 40);
-      x += canvases[i].width + pad;
-    });
-    g.font = '14px system-ui, sans-serif';
-    let y = 48 + Math.max(...canvases.map((c) => c.height)) + 18;
-    legend.forEach((label, i) => {
-      g.fillStyle = COLORS[i];
-      g.fillRect(pad, y - 10, 14, 10);
-      g.fillStyle = '#1d232b';
-      g.fillText(label, pad + 22, y);
-      y += 22;
-    });
-    g.fillStyle = '#5b6672';
-    g.fillText('Measured in this browser by the GIL playground; dashed: ideal speedup.', pad, y);
-    return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
+  png() {
+    return chartsToPng(this.charts, this.sweeps.map((s, i) => [s.label, COLORS[i]]),
+      'Measured in this browser by the GIL playground; dashed: ideal speedup.');
   }
 }
