@@ -36,7 +36,10 @@ if (isolation.status === 'reloading') {
 const threaded = isolation.status === 'isolated';
 const poolSize = threaded ? poolSizeFor(env.cores) : 1;
 const link = splitLink(location.search);
-if (link.page.embed) document.body.classList.add('embed');
+if (link.page.embed) document.body.classList.add('embed', `view-${link.page.view ?? 'result'}`);
+/** In a slide only its view's work may start: nothing the slide cannot show. */
+const slideShows = (view) => !link.page.embed || (link.page.view ?? 'result') === view
+  || (view === 'result' && link.page.view === 'timeline');
 // Start the engine first: its worker, wasm and threads load while the views are built. It
 // also reads the link's settings, with the same rules as every other input.
 const engine = env.protocol === 'file:' ? null : new Engine({ poolSize, flavor: threaded ? 'threads' : 'single' });
@@ -49,7 +52,14 @@ const python = new PythonPanel(document.getElementById('python'));
 const help = new Help(document.getElementById('help-overlay'));
 const environment = new Environment(document.getElementById('environment'));
 const controls = new Controls(document.getElementById('controls'), {
-  onRun: (settings) => runner.busy(() => runner.run(settings)),
+  onRun: (settings) => runner.busy(async () => {
+    // A slide measures its own 1-thread baseline first, so it can show a speedup.
+    if (link.page.embed && settings.threads > 1 && history.baseline(settings.mode, settings.gil) === null) {
+      const baseline = await runner.run({ ...settings, threads: 1 });
+      if (baseline.error || baseline.report.stopped) return baseline;
+    }
+    return runner.run(settings);
+  }),
   onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
   onStep: (settings) => stepper.open(settings, []),
@@ -122,6 +132,8 @@ if (!engine) {
   awaitEngine(engineStart, link.notices).then((started) => {
     if (!started) return;
     if (link.page.view === 'step') stepper.open(controls.settings(), link.page.steps);
+    if (link.page.view === 'predict') predict.open(controls.settings());
+    if (link.page.embed) showSlideHint();
     if (link.page.autorun) controls.form.requestSubmit();
     if (threaded) keepForOffline(env);
   });
@@ -194,6 +206,16 @@ function settingsChanged(settings) {
   document.getElementById('open-full').href = fullUrl();
 }
 
+/** An empty view in a slide says what starts it. */
+function showSlideHint() {
+  const hints = { matrix: ['matrix', 'Press Seed matrix (or x) to run the seed\'s twelve cells.'],
+    histogram: ['histogram', 'Press Repeat (or h) to run these settings 10 times.'] };
+  const [id, text] = hints[link.page.view] ?? [];
+  if (!id) return;
+  const section = document.getElementById(id);
+  if (!section.childElementCount) section.append(Object.assign(document.createElement('p'), { className: 'verdict running', textContent: text }));
+}
+
 function keyActions() {
   const change = (mutate) => {
     if (!status.canRun) return;
@@ -205,7 +227,7 @@ function keyActions() {
   const next = (list, value, step = 1) => list[(list.indexOf(value) + step + list.length) % list.length];
   let lastGil = null;
   return {
-    run: () => { if (status.canRun) controls.form.requestSubmit(); },
+    run: () => { if (status.canRun && slideShows('result')) controls.form.requestSubmit(); },
     nextMode: () => change((s) => { s.mode = next(choices('mode'), s.mode); }),
     threads: (delta) => change((s) => { s.threads = Math.min(poolSize, Math.max(1, s.threads + delta)); }),
     // g: the GIL off, or back on with the version it had.
@@ -219,11 +241,11 @@ function keyActions() {
       const on = choices('gil').filter((gil) => gilOn({ gil }));
       s.gil = gilOn(s) ? next(on, s.gil) : on[0];
     }),
-    matrix: () => { if (status.canRun) controls.matrixButton.click(); },
+    matrix: () => { if (status.canRun && slideShows('matrix')) controls.matrixButton.click(); },
     intercept: (key) => stepper.key(key) || predict.key(key),
-    repeat: () => { if (status.canRun) controls.form.querySelector('[data-role=repeat]').click(); },
-    predict: () => predict.open(controls.settings()),
-    quiz: () => predict.open(controls.settings(), true),
+    repeat: () => { if (status.canRun && slideShows('histogram')) controls.form.querySelector('[data-role=repeat]').click(); },
+    predict: () => { if (slideShows('predict')) predict.open(controls.settings()); },
+    quiz: () => { if (slideShows('predict')) predict.open(controls.settings(), true); },
     help: () => help.toggle(),
     closeOverlays: () => { help.hide(); share.hideQr(); },
     onDeckKey: (key) => api.key(key),

@@ -96,12 +96,14 @@ export class Histogram {
       charts,
       h('p', { class: 'export' }, h('button', { type: 'button', 'data-role': 'histogram-png', onclick: () => this.download() }, 'Download chart (PNG)')));
     const width = Math.max(260, Math.min(480, (this.root.clientWidth || 600) / 2 - 32));
+    // A slide has room for short charts only.
+    const height = document.body.classList.contains('embed') ? 150 : 220;
     const bars = uPlot.paths.bars({ size: [0.8] });
     const make = (title, labels, values, color) => {
       const holder = h('div', { class: 'chart' });
       charts.append(holder);
       return new uPlot({
-        title, width, height: 220,
+        title, width, height,
         scales: { x: { time: false } },
         axes: [{ values: (_, ticks) => ticks.map((t) => labels[t] ?? '') }, { label: 'runs' }],
         series: [{}, { label: 'runs', fill: color, stroke: color, paths: bars, points: { show: false } }],

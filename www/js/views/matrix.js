@@ -63,6 +63,7 @@ export class MatrixView {
       h('p', { class: 'fine' }, `${count(settings.total)} increments per script, ${settings.threads} threads for the `
         + `threaded scripts, objects: ${choiceLabel('objects', settings.objects)}, run one after the other on this page's threads. `,
       h('label', {}, 'Next time, threads: ', threadChoice)),
+      summary(results, matrix),
       h('div', { class: 'seed-columns' }, matrix.columns.map((gil) => {
         const rows = results.filter((r) => r.settings.gil === gil);
         const single = rows.find((r) => r.script.one_thread)?.report;
@@ -73,6 +74,23 @@ export class MatrixView {
       h('h3', {}, 'What these numbers show'),
       h('ul', { class: 'shape', 'data-role': 'shape' }, describe(results, settings, matrix).map((line) => h('li', {}, line))));
   }
+}
+
+/** The matrix at a glance: each script's time relative to its column's single thread, and its losses. */
+function summary(results, matrix) {
+  const cell = (gil, name) => results.find((r) => r.settings.gil === gil && r.script.name === name)?.report;
+  return h('table', { class: 'seed-summary', 'data-role': 'matrix-summary' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'script'),
+      matrix.columns.map((gil) => h('th', { scope: 'col' }, gilWords(gil))))),
+    h('tbody', {}, matrix.scripts.map((script) => h('tr', {},
+      h('th', { scope: 'row' }, script.label),
+      matrix.columns.map((gil) => {
+        const report = cell(gil, script.name);
+        const single = results.find((r) => r.settings.gil === gil && r.script.one_thread)?.report;
+        if (!report || !single) return h('td', {}, '—');
+        const lost = report.lost ? ` · ${percent(report.loss_percent)} lost` : '';
+        return h('td', { class: report.lost ? 'lost' : '' }, `${ratio(report.wall_ms / single.wall_ms)}${lost}`);
+      })))));
 }
 
 function gilWords(gil, interval) {
