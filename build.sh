@@ -106,6 +106,13 @@ vendor_browser_libs() {
   cp node_modules/uplot/dist/uPlot.esm.js node_modules/uplot/dist/uPlot.min.css www/vendor/
   cp node_modules/uplot/LICENSE www/vendor/uPlot.LICENSE
   cp node_modules/qrcode-generator/dist/qrcode.mjs www/vendor/qrcode.mjs
+  # reveal.js for the example slide deck (reveal.html): the library, its notes plugin (the
+  # speaker view), its stylesheet and one theme.
+  mkdir -p www/vendor/reveal/theme www/vendor/reveal/plugin
+  cp node_modules/reveal.js/dist/reveal.mjs node_modules/reveal.js/dist/reveal.css www/vendor/reveal/
+  cp node_modules/reveal.js/dist/theme/white.css www/vendor/reveal/theme/
+  cp node_modules/reveal.js/dist/plugin/notes.mjs www/vendor/reveal/plugin/
+  cp node_modules/reveal.js/LICENSE www/vendor/reveal/LICENSE
 }
 
 # A folder any static host can serve (relative paths only, so a sub-path works too). Hosts

@@ -18,6 +18,8 @@ const PAGE_KEYS = {
   },
   // Set by the one reload that lets the service worker make the page isolated.
   'coi-retry': () => ({ value: true }),
+  // A still frame, for a deck's speaker view or print: no engine starts.
+  still: flag,
   // What a slide shows (embed mode), and what the full page opens with.
   view: (raw) => (VIEWS.includes(raw) ? { value: raw } : { error: `is not one of ${VIEWS.join(', ')}` }),
   // The step-through's interleaving so far: the thread (1-3) that ran each instruction.
@@ -37,7 +39,7 @@ const shown = (raw) => `“${raw.length > 40 ? `${raw.slice(0, 40)}…` : raw}�
  * @returns {{ page: object, settings: [string, string][], notices: string[] }}
  */
 export function splitLink(search) {
-  const page = { embed: false, autorun: false, parent: null, 'coi-retry': false, view: null, steps: [] };
+  const page = { embed: false, autorun: false, still: false, parent: null, 'coi-retry': false, view: null, steps: [] };
   const settings = [];
   const notices = [];
   const seen = new Set();

@@ -42,7 +42,8 @@ const slideShows = (view) => !link.page.embed || (link.page.view ?? 'result') ==
   || (view === 'result' && link.page.view === 'timeline');
 // Start the engine first: its worker, wasm and threads load while the views are built. It
 // also reads the link's settings, with the same rules as every other input.
-const engine = env.protocol === 'file:' ? null : new Engine({ poolSize, flavor: threaded ? 'threads' : 'single' });
+const engine = env.protocol === 'file:' || link.page.still ? null
+  : new Engine({ poolSize, flavor: threaded ? 'threads' : 'single' });
 const engineStart = engine?.start(link.settings);
 
 const results = new Results(document.getElementById('result'));
@@ -76,6 +77,9 @@ const api = startEmbedApi({
   current: () => controls.settings(),
   busy: () => status.busy,
   run: (settings, id) => runner.busy(() => runner.run(settings, id)),
+  // reveal.js tells the iframes of a slide when it is shown and left.
+  slideStart: () => { if (link.page.autorun && status.canRun) controls.form.requestSubmit(); },
+  slideStop: () => { if (status.busy) stop(); },
 });
 const stepper = new Stepper(document.getElementById('step'), {
   step: (settings, threads, choices) => engine.step(settings, threads, choices),
@@ -120,7 +124,10 @@ wireExports();
 window.gilPlayground = { env, poolSize, threaded, isolation, history, engine, api, status };
 
 showEnvironment();
-if (!engine) {
+if (link.page.still) {
+  status.set('still');
+  notice.show({ title: 'A still frame', text: 'This is a preview (a speaker view or a printed deck): the live playground runs on the slide itself, so no threads start here.' });
+} else if (!engine) {
   status.set('unavailable');
   notice.show({ kind: 'error', title: 'This page cannot run here', text: explain('file', env) });
 } else {

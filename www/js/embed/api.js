@@ -19,6 +19,10 @@ export function startEmbedApi(page) {
 
   window.addEventListener('message', async (event) => {
     if (!framed || event.source !== parent) return; // only the page that frames this one
+    // reveal.js posts these plain strings to the iframes of a slide it shows or leaves: they
+    // only start (with autorun) or stop a run, so any deck may send them.
+    if (event.data === 'slide:start') return page.slideStart?.();
+    if (event.data === 'slide:stop') return page.slideStop?.();
     if (event.origin !== location.origin && event.origin !== page.allowedOrigin) {
       return ignore(`it came from ${event.origin}, which is not allowed (set parent= in the URL to allow one origin)`);
     }

@@ -6,8 +6,9 @@
 //   busy        a run (or a matrix, a sweep) is under way
 //   failed      the engine died; it can be restarted
 //   unavailable nothing can run here (file://)
+//   still       a still frame (a deck's speaker view or print): no engine on purpose
 
-const STATES = new Set(['preparing', 'starting', 'ready', 'busy', 'failed', 'unavailable']);
+const STATES = new Set(['preparing', 'starting', 'ready', 'busy', 'failed', 'unavailable', 'still']);
 
 export class EngineStatus {
   constructor(body = document.body) {
