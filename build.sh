@@ -149,6 +149,7 @@ cmd_test() {
   build_all
   step "browsers (Debian's chromium, firefox-esr, webkit2gtk-driver, xvfb)" ensure_browsers
   step "Rust: format, clippy, tests (core, CLI, server)" rust_checks
+  step "page modules without a browser (node --test tests/page)" node --test tests/page/
   step "dist/" make_dist
   step "browser tests (${GIL_ENGINES:-chromium, firefox, webkit})" \
     node --test --test-concurrency=1 --test-timeout=300000 tests/browser/

@@ -1,29 +1,12 @@
 // Runs on the page: the timeline of the last run on a canvas. One lane per thread, time
-// across; coloured spans for what each thread was doing (its own recorded state changes),
-// marks for drop requests, GIL handoffs, stale writes and lock handoffs. Zoom with the wheel,
-// the buttons or a pinch; drag to pan. Beside it: exact counts from the engine.
+// across; spans for what each thread was doing (its own recorded state changes), marks for
+// drop requests, GIL handoffs, stale writes and lock handoffs; colours and patterns come from
+// palette.js. Zoom with the wheel, the buttons, a pinch or + and -; pan by dragging or with the
+// arrow keys. Beside it: exact counts from the engine, and the same lanes as a table for
+// readers who cannot see the canvas.
 import { h, fill } from './dom.js';
 import { count, gilOn, ms } from './format.js';
-
-/** State colours and words; the order is the legend's. */
-export const STATES = {
-  running: { color: '#2757c5', label: 'running (no GIL)' },
-  holding_gil: { color: '#1f7a3a', label: 'holding the GIL, running' },
-  waiting_gil: { color: '#c9d1d9', label: 'waiting for the GIL' },
-  switch_wait: { color: '#e0a526', label: 'dropped on request, waiting for the switch' },
-  waiting_lock: { color: '#d4572a', label: 'waiting for the lock (GIL released)' },
-  parked: { color: '#8e44ad', label: 'parked in the lock (asleep)' },
-  sleeping: { color: '#7fb3d5', label: 'waiting for I/O (GIL released)' },
-};
-const HOLDING_LOCK = { label: 'while holding the lock (hatched)' };
-const MARKS = {
-  drop_request: { color: '#b8860b', label: 'drop request', shape: 'triangle' },
-  handoff: { color: '#111', label: 'GIL handoff', shape: 'tick' },
-  stale_write: { color: '#c2261f', label: 'stale write (lost updates)', shape: 'dot' },
-  lock_handoff: { color: '#8e44ad', label: 'lock handed over', shape: 'diamond' },
-  busy_retry: { color: '#555', label: 'woke up, GIL taken again (busy retry)', shape: 'square' },
-  lock_taken: { color: '#d4572a', label: 'took the lock', shape: 'bar' },
-};
+import { HALO, HOLDING_LOCK, LANE_COLOR, MARKS, STATES } from './palette.js';
 
 const LANE = 26;
 const GAP = 6;
@@ -39,15 +22,17 @@ export class Timeline {
     this.note = root.querySelector('[data-role=timeline-note]');
     this.lanes = [];
     this.view = [0, 1];
+    this.table = root.querySelector('[data-role=table]');
     fill(root.querySelector('[data-role=legend]'), [
-      ...Object.values(STATES).map((s) => h('li', {}, h('span', { class: 'swatch', style: `background:${s.color}` }), s.label)),
-      h('li', {}, h('span', { class: 'swatch hatched' }), HOLDING_LOCK.label),
-      ...Object.values(MARKS).map((m) => h('li', {}, h('span', { class: `mark ${m.shape}`, style: `color:${m.color}` }), m.label)),
+      ...Object.entries(STATES).map(([name, s]) => h('li', {}, swatch((g) => paintSpan(g, name, false, 0, 0, 22, 14)), s.label)),
+      h('li', {}, swatch((g) => paintSpan(g, 'holding_gil', true, 0, 0, 22, 14)), HOLDING_LOCK.label),
+      ...Object.values(MARKS).map((m) => h('li', {}, swatch((g) => drawMark(g, m, 11, 0, 14)), m.label)),
     ]);
     root.querySelector('[data-zoom=in]').addEventListener('click', () => this.zoom(0.5));
     root.querySelector('[data-zoom=out]').addEventListener('click', () => this.zoom(2));
     root.querySelector('[data-zoom=reset]').addEventListener('click', () => this.reset());
     this.listen();
+    this.listenKeys();
     new ResizeObserver(() => this.draw()).observe(this.canvas);
   }
 
@@ -87,6 +72,7 @@ export class Timeline {
     this.view = [0, this.end];
     this.draw();
     fill(this.counts);
+    fill(this.table);
     this.note.textContent = 'Drawn live from the events the threads have published so far (the first '
       + '4,096 of each); the complete log replaces it when the run ends.';
   }
@@ -100,6 +86,7 @@ export class Timeline {
     this.root.hidden = false;
     this.reset();
     this.showCounts(report);
+    this.showTable();
     const dropped = report.summary.events_dropped;
     const started = hostOffsetMs + report.clock_start_ms;
     this.note.textContent = [
@@ -211,6 +198,46 @@ export class Timeline {
     canvas.addEventListener('pointercancel', end);
   }
 
+  /** Arrow keys pan by a tenth of the view, + and - zoom, Home shows the whole run. */
+  listenKeys() {
+    this.canvas.addEventListener('keydown', (event) => {
+      if (!this.lanes.length || event.ctrlKey || event.metaKey || event.altKey) return;
+      const span = this.view[1] - this.view[0];
+      const actions = {
+        ArrowLeft: () => { this.view[0] -= span / 10; this.clampView(span); this.draw(); },
+        ArrowRight: () => { this.view[0] += span / 10; this.clampView(span); this.draw(); },
+        '+': () => this.zoom(0.5),
+        '=': () => this.zoom(0.5),
+        '-': () => this.zoom(2),
+        Home: () => this.reset(),
+      };
+      const action = actions[event.key];
+      if (!action) return;
+      event.preventDefault();
+      event.stopPropagation();
+      action();
+    });
+  }
+
+  /** The lanes in words: per thread, the time in each state and the count of each mark. */
+  showTable() {
+    const states = Object.keys(STATES).filter((name) => this.lanes.some((l) => l.spans.some((s) => s.state === name)));
+    const marks = Object.keys(MARKS).filter((name) => this.lanes.some((l) => l.marks.some((m) => m.kind === name)));
+    const header = h('tr', {}, h('th', { scope: 'col' }, 'Lane'),
+      ...states.map((name) => h('th', { scope: 'col' }, STATES[name].label)),
+      ...marks.map((name) => h('th', { scope: 'col' }, `${MARKS[name].label} (count)`)));
+    const rows = this.lanes.map((laneData, i) => h('tr', {},
+      h('th', { scope: 'row' }, this.laneName(i)),
+      ...states.map((name) => h('td', {}, ms(laneData.spans.filter((s) => s.state === name)
+        .reduce((sum, s) => sum + (s.end - s.start), 0) / 1e6))),
+      ...marks.map((name) => h('td', {}, count(laneData.marks.filter((m) => m.kind === name).length)))));
+    fill(this.table, [h('thead', {}, header), h('tbody', {}, ...rows)]);
+  }
+
+  laneName(i) {
+    return this.report.latency && i === this.lanes.length - 1 ? 'probe' : `thread ${i + 1}`;
+  }
+
   draw() {
     const canvas = this.canvas;
     const width = canvas.clientWidth;
@@ -231,20 +258,21 @@ export class Timeline {
     this.lanes.forEach((laneData, i) => {
       const y = AXIS + i * (LANE + GAP);
       g.fillStyle = '#5b6672';
-      g.fillText(this.report.latency && i === this.lanes.length - 1 ? 'probe' : `thread ${i + 1}`, 0, y + LANE / 2);
-      g.fillStyle = '#f4f6f8';
+      g.fillText(this.laneName(i), 0, y + LANE / 2);
+      g.fillStyle = LANE_COLOR;
       g.fillRect(LABEL, y, plot, LANE);
+      g.strokeStyle = '#5b6672';
+      g.lineWidth = 1;
+      g.strokeRect(LABEL + 0.5, y + 0.5, plot - 1, LANE - 1);
       for (const span of laneData.spans) {
         if (span.end < t0 || span.start > t1) continue;
         const a = Math.max(LABEL, x(span.start));
         const b = Math.min(width, x(span.end));
-        g.fillStyle = STATES[span.state]?.color ?? '#999';
-        g.fillRect(a, y, Math.max(1, b - a), LANE);
-        if (span.holdingLock) hatch(g, a, y, Math.max(1, b - a), LANE);
+        paintSpan(g, span.state, span.holdingLock, a, y, Math.max(1, b - a), LANE);
       }
       for (const mark of laneData.marks) {
         if (mark.t < t0 || mark.t > t1) continue;
-        drawMark(g, MARKS[mark.kind], x(mark.t), y);
+        drawMark(g, MARKS[mark.kind], x(mark.t), y, LANE);
       }
     });
     drawAxis(g, t0, t1, LABEL, plot);
@@ -277,40 +305,93 @@ function lane(thread, end, names) {
   return { spans, marks };
 }
 
-function hatch(g, x, y, w, hgt) {
+/** A small canvas for the legend, drawn by the same code as the lanes. */
+function swatch(paint) {
+  const canvas = h('canvas', { class: 'swatch', width: 44, height: 28, 'aria-hidden': 'true' });
+  const g = canvas.getContext('2d');
+  g.scale(2, 2);
+  paint(g);
+  return canvas;
+}
+
+/**
+ * One span: its state's colour, its pattern in white, a white line on its left edge (so two
+ * neighbouring states are told apart by more than colour) and a white bar on top while the
+ * thread held the user's lock.
+ */
+function paintSpan(g, state, holdingLock, x, y, w, hgt) {
+  const style = STATES[state];
+  g.fillStyle = style?.color ?? '#5b6672';
+  g.fillRect(x, y, w, hgt);
   g.save();
   g.beginPath();
   g.rect(x, y, w, hgt);
   g.clip();
-  g.strokeStyle = 'rgba(0,0,0,0.45)';
+  g.strokeStyle = HALO;
+  g.fillStyle = HALO;
   g.lineWidth = 1;
-  for (let i = -hgt; i < w; i += 6) {
-    g.moveTo(x + i, y + hgt);
-    g.lineTo(x + i + hgt, y);
+  g.beginPath();
+  switch (style?.pattern) {
+    case 'horizontal':
+      for (let i = y + 4.5; i < y + hgt; i += 5) { g.moveTo(x, i); g.lineTo(x + w, i); }
+      break;
+    case 'vertical':
+      for (let i = x + 3.5; i < x + w; i += 6) { g.moveTo(i, y); g.lineTo(i, y + hgt); }
+      break;
+    case 'diagonal':
+      for (let i = -hgt; i < w; i += 6) { g.moveTo(x + i, y + hgt); g.lineTo(x + i + hgt, y); }
+      break;
+    case 'cross':
+      for (let i = -hgt; i < w; i += 7) {
+        g.moveTo(x + i, y + hgt); g.lineTo(x + i + hgt, y);
+        g.moveTo(x + i, y); g.lineTo(x + i + hgt, y + hgt);
+      }
+      break;
+    case 'dots':
+      for (let j = y + 3; j < y + hgt; j += 5) for (let i = x + 3; i < x + w; i += 5) g.rect(i, j, 1.5, 1.5);
+      g.fill();
+      break;
+    default:
+      break;
   }
   g.stroke();
+  if (holdingLock) g.fillRect(x, y, w, 4);
+  if (w > 3) g.fillRect(x, y, 1, hgt);
   g.restore();
 }
 
-function drawMark(g, mark, x, y) {
+/** A mark: its shape in a dark colour over a white halo, readable on every state. */
+function drawMark(g, mark, x, y, hgt) {
+  const shape = () => {
+    g.beginPath();
+    switch (mark.shape) {
+      case 'triangle':
+        g.moveTo(x - 4, y - 1); g.lineTo(x + 4, y - 1); g.lineTo(x, y + 6); g.closePath(); break;
+      case 'tick':
+        g.moveTo(x, y - 2); g.lineTo(x, y + hgt + 2); break;
+      case 'dot':
+        g.arc(x, y + hgt / 2, 3.5, 0, 2 * Math.PI); break;
+      case 'diamond':
+        g.moveTo(x, y + hgt - 9); g.lineTo(x + 4, y + hgt - 4); g.lineTo(x, y + hgt + 1);
+        g.lineTo(x - 4, y + hgt - 4); g.closePath(); break;
+      case 'square':
+        g.rect(x - 3, y + 2, 6, 6); break;
+      case 'bar':
+        g.rect(x - 1, y + hgt - 6, 3, 6); break;
+    }
+  };
+  g.save();
+  g.lineJoin = 'round';
+  shape();
+  g.strokeStyle = HALO;
+  g.lineWidth = mark.shape === 'tick' ? 5 : 3;
+  g.stroke();
+  shape();
   g.fillStyle = mark.color;
   g.strokeStyle = mark.color;
-  g.beginPath();
-  switch (mark.shape) {
-    case 'triangle':
-      g.moveTo(x - 4, y - 1); g.lineTo(x + 4, y - 1); g.lineTo(x, y + 6); g.fill(); break;
-    case 'tick':
-      g.lineWidth = 2; g.moveTo(x, y - 2); g.lineTo(x, y + LANE + 2); g.stroke(); break;
-    case 'dot':
-      g.arc(x, y + LANE / 2, 3.5, 0, 2 * Math.PI); g.fill(); break;
-    case 'diamond':
-      g.moveTo(x, y + LANE - 9); g.lineTo(x + 4, y + LANE - 4); g.lineTo(x, y + LANE + 1);
-      g.lineTo(x - 4, y + LANE - 4); g.fill(); break;
-    case 'square':
-      g.fillRect(x - 3, y + 2, 6, 6); break;
-    case 'bar':
-      g.fillRect(x - 1, y + LANE - 6, 3, 6); break;
-  }
+  g.lineWidth = 2;
+  if (mark.shape === 'tick') g.stroke(); else g.fill();
+  g.restore();
 }
 
 function drawAxis(g, t0, t1, left, width) {
