@@ -372,6 +372,16 @@ impl Clock for WorkerClock {
             (ms.max(0.0) * 1e6) as u64
         })
     }
+
+    /// Without shared memory a worker cannot block (std's sleep would trap): the only thread
+    /// waits on the clock, which takes the same time, with no other thread to run meanwhile.
+    #[cfg(not(target_feature = "atomics"))]
+    fn sleep(&self, duration: std::time::Duration) {
+        let end = self.now_ns() + duration.as_nanos() as u64;
+        while self.now_ns() < end {
+            std::hint::spin_loop();
+        }
+    }
 }
 
 /// The threads of a run: wasm-bindgen-rayon's pool of web workers, built once by

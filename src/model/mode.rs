@@ -531,7 +531,7 @@ impl Counters {
                 let cell = cells.cell(thread);
                 blocks(n, interp, |i, s| {
                     load_write::<K, _>(cell, i, s);
-                    wait_sometimes(cell, i, *wait);
+                    wait_sometimes(cell, i, *wait, clock);
                 })
             }
             Counters::Atomic(cell) => blocks(n, interp, |i, s| {
@@ -586,7 +586,7 @@ impl Counters {
                 blocks(n, interp, |i, s| {
                     dict_increment(heap, obj, i, s, clock);
                     cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                    wait_sometimes(cell, i, *wait);
+                    wait_sometimes(cell, i, *wait, clock);
                 })
             }
             Counters::PyMutex(lock) => object_locked(&**lock, heap, obj, thread, n, interp, clock),
@@ -615,11 +615,16 @@ impl Counters {
 pub const WAIT_EVERY: u64 = 10_000;
 
 /// `if i % 10_000 == 0: time.sleep(WAIT)`: the thread waits with the GIL released (natively a
-/// real sleep; in the browser the worker's `Atomics.wait` with a timeout).
+/// real sleep; in the browser the worker's `Atomics.wait` with a timeout; see [`Clock::sleep`]).
 #[inline(always)]
-fn wait_sometimes<'c, I: Interpreter<'c>>(cell: &AtomicU64, interp: &mut I, wait: Duration) {
+fn wait_sometimes<'c, I: Interpreter<'c>>(
+    cell: &AtomicU64,
+    interp: &mut I,
+    wait: Duration,
+    clock: &dyn Clock,
+) {
     if cell.load(Ordering::Relaxed).is_multiple_of(WAIT_EVERY) {
-        interp.allow_threads(|| std::thread::sleep(wait));
+        interp.allow_threads(|| clock.sleep(wait));
     }
 }
 

@@ -215,7 +215,7 @@ impl Run {
                     break;
                 }
                 let start = clock.now_ns();
-                interp(&mut || std::thread::sleep(wait));
+                interp(&mut || clock.sleep(wait));
                 let woke = clock.now_ns();
                 late.push(woke.saturating_sub(start).saturating_sub(wait.as_nanos() as u64));
             }
