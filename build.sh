@@ -135,6 +135,7 @@ build_all() {
   step "browser libraries into www/vendor" vendor_browser_libs
   step "wasm module with threads" build_wasm
   step "single-threaded fallback wasm module" build_wasm_single
+  step "app icons (www/icons)" node tools/icons.mjs www
   step "offline manifest" node tools/site.mjs manifest www
   step "native CLI and server" build_native
 }

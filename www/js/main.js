@@ -54,12 +54,15 @@ const help = new Help(document.getElementById('help-overlay'));
 const environment = new Environment(document.getElementById('environment'));
 const controls = new Controls(document.getElementById('controls'), {
   onRun: (settings) => runner.busy(async () => {
+    results.bringIntoView();
     // A slide measures its own 1-thread baseline first, so it can show a speedup.
     if (link.page.embed && settings.threads > 1 && history.baseline(settings.mode, settings.gil) === null) {
       const baseline = await runner.run({ ...settings, threads: 1 });
       if (baseline.error || baseline.report.stopped) return baseline;
     }
-    return runner.run(settings);
+    const outcome = await runner.run(settings);
+    results.bringIntoView();
+    return outcome;
   }),
   onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
@@ -91,6 +94,7 @@ const stepper = new Stepper(document.getElementById('step'), {
 });
 const runner = new Runner({
   engine, status, controls, results, timeline, history, notice, api, standing: fallbackNotice,
+  announce: (text) => { document.getElementById('announce').textContent = text; },
 });
 const predict = new Predict(document.getElementById('predict'), (settings) => runner.busy(() => runner.run(settings)));
 // The histogram brings uPlot too: loaded on first use.
@@ -118,6 +122,7 @@ async function sweepView() {
 }
 status.onChange((state) => controls.setEnabled(state === 'ready' || state === 'busy'));
 listenForKeys(keyActions(), { framed: api.framed });
+document.querySelector('[data-role=show-help]').addEventListener('click', () => help.open());
 wireExports();
 
 // Exposed for the tests and for anyone curious in the console; read-only use.
@@ -254,7 +259,6 @@ function keyActions() {
     predict: () => { if (slideShows('predict')) predict.open(controls.settings()); },
     quiz: () => { if (slideShows('predict')) predict.open(controls.settings(), true); },
     help: () => help.toggle(),
-    closeOverlays: () => { help.hide(); share.hideQr(); },
     onDeckKey: (key) => api.key(key),
   };
 }

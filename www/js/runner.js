@@ -9,7 +9,8 @@ const ELAPSED_EVERY_MS = 1000;
 export class Runner {
   /**
    * @param {{ engine, status, controls, results, timeline, history, notice, api,
-   *           standing: () => object|null }} parts standing: notices that must stay visible
+   *           standing: () => object|null, announce: (text) => void }} parts standing: notices
+   *           that must stay visible; announce: the polite live region's text
    */
   constructor(parts) {
     Object.assign(this, parts);
@@ -31,9 +32,13 @@ export class Runner {
     return Boolean(this.stopping);
   }
 
-  /** Runs `work` (one run or many) with the engine marked busy and an elapsed-time label. */
+  /**
+   * Runs `work` (one run or many) with the engine marked busy and an elapsed-time label; a
+   * screen reader hears that it started and how it ended, nothing in between.
+   */
   async busy(work) {
     this.stopping = false;
+    this.announce('Running…');
     this.status.set('busy');
     this.controls.setBusy(true);
     const started = performance.now();
@@ -44,6 +49,7 @@ export class Runner {
     } finally {
       this.working = null;
       clearInterval(timer);
+      this.announce(`${this.stopping ? 'Stopped' : 'Finished'}: ${this.results.verdictText()}`);
       this.controls.setBusy(false);
       if (this.status.busy) this.status.set('ready');
     }

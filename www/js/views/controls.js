@@ -84,6 +84,9 @@ export class Controls {
       const applies = !field.applies_when
         || field.applies_when.values.includes(settings[field.applies_when.setting]);
       label.classList.toggle('off', !applies);
+      const control = this.field(field.name);
+      if (applies) control.removeAttribute('aria-description');
+      else control.setAttribute('aria-description', 'not used with the other settings chosen');
       const chosen = field.choices?.find((c) => c.name === settings[field.name]);
       if (applies && chosen && field.explained) lines.push(chosen.explain);
     }
@@ -97,6 +100,11 @@ export class Controls {
 
   /** Shows that a run is under way (Run disabled, Stop offered). Nothing animates: the threads need the cores. */
   setBusy(busy) {
+    // The button pressed is about to be disabled: a keyboard user lands on Stop, and back on
+    // the button they pressed when the run ends (if the focus has not moved on meanwhile).
+    const focused = document.activeElement;
+    const fromButton = busy && focused instanceof HTMLButtonElement && this.form.contains(focused);
+    const backTo = !busy && (focused === this.stopButton || focused === document.body) ? this.pressed : null;
     this.busy = busy;
     this.form.setAttribute('aria-busy', String(busy));
     this.runButton.classList.toggle('running', busy);
@@ -107,6 +115,9 @@ export class Controls {
     for (const button of this.extraButtons) button.disabled = busy;
     this.stopButton.hidden = !busy;
     this.runButton.textContent = busy ? 'Running…' : 'Run';
+    if (busy) this.pressed = fromButton ? focused : null;
+    if (fromButton) this.stopButton.focus();
+    backTo?.focus();
   }
 
   /** Updates the Run button's elapsed-time label (called rarely: once a second at most). */

@@ -1,22 +1,20 @@
-// Runs on the page: the help overlay that lists the keys (press ?).
+// Runs on the page: the help dialog that lists the keys (press ? or the footer's button), with
+// the switch that turns the single-key shortcuts off.
 import { h, fill } from './dom.js';
-import { KEYS } from './keyboard.js';
+import { KEYS, setShortcutsEnabled, shortcutsEnabled } from './keyboard.js';
+import { Modal } from './dialog.js';
 
-export class Help {
-  constructor(overlay) {
-    this.overlay = overlay;
-    fill(overlay.querySelector('[data-role=keys]'), KEYS.map(([key, what]) =>
+export class Help extends Modal {
+  constructor(dialog) {
+    super(dialog);
+    fill(dialog.querySelector('[data-role=keys]'), KEYS.map(([key, what]) =>
       h('div', {}, h('dt', {}, h('kbd', {}, key)), h('dd', {}, what))));
-    overlay.addEventListener('click', (event) => {
-      if (event.target === overlay || event.target.dataset.role === 'close') this.hide();
-    });
-  }
-
-  toggle() {
-    this.overlay.hidden = !this.overlay.hidden;
+    const toggle = dialog.querySelector('[data-role=shortcuts]');
+    toggle.checked = shortcutsEnabled();
+    toggle.addEventListener('change', () => setShortcutsEnabled(toggle.checked));
   }
 
   hide() {
-    this.overlay.hidden = true;
+    this.close();
   }
 }

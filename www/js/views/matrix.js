@@ -69,7 +69,7 @@ export class MatrixView {
         const single = rows.find((r) => r.script.one_thread)?.report;
         return h('div', { class: 'seed-column', 'data-gil': gil },
           h('h3', {}, gilWords(gil, rows[0]?.settings.interval)),
-          h('pre', { class: 'seed-output' }, rows.map((r) => block(r, single)).join('\n\n')));
+          h('pre', { class: 'seed-output', tabindex: 0 }, rows.map((r) => block(r, single)).join('\n\n')));
       })),
       h('h3', {}, 'What these numbers show'),
       h('ul', { class: 'shape', 'data-role': 'shape' }, describe(results, settings, matrix).map((line) => h('li', {}, line))));

@@ -74,6 +74,27 @@ export class Results {
         + `every time measured inside the threads`));
   }
 
+  /** The verdict in one line, for the screen reader's announcement of a run's end. */
+  verdictText() {
+    return this.root.querySelector('.verdict')?.textContent ?? '';
+  }
+
+  /**
+   * On a narrow screen, brings the verdict and the figures into view (a user who tapped Run
+   * must see its answer); elsewhere, and when they are already in view, the page stays put.
+   */
+  bringIntoView() {
+    if (!matchMedia('(max-width: 600px)').matches || document.body.classList.contains('embed')) return;
+    const box = this.root.getBoundingClientRect();
+    // On phones the buttons are fixed to the bottom of the screen: above them is what is seen.
+    const bar = document.querySelector('.buttons');
+    const bottom = bar && getComputedStyle(bar).position === 'fixed' ? bar.getBoundingClientRect().top : innerHeight;
+    const wanted = Math.min(box.height, 320); // the verdict and the first figures
+    if (box.top >= 0 && box.top + wanted <= bottom) return;
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.root.scrollIntoView({ block: 'start', behavior: still ? 'auto' : 'smooth' });
+  }
+
   showFailure(message) {
     this.root.dataset.state = 'failed';
     fill(this.root, h('p', { class: 'verdict failed' }, 'Run failed'), h('p', {}, message));

@@ -3,19 +3,18 @@
 // shows the URL as a QR code large enough to scan from the back of a room. The code is drawn
 // module by module on a canvas from qrcode-generator's matrix: the URL never becomes markup.
 import { h, fill } from './dom.js';
+import { Modal } from './dialog.js';
 
 export class Share {
   /** @param {() => string} currentUrl */
-  constructor(root, overlay, currentUrl) {
+  constructor(root, dialog, currentUrl) {
     this.root = root;
-    this.overlay = overlay;
+    this.dialog = dialog;
+    this.modal = new Modal(dialog);
     this.currentUrl = currentUrl;
     this.status = root.querySelector('[data-role=share-status]');
     root.querySelector('[data-role=copy-link]').addEventListener('click', () => this.copy());
     root.querySelector('[data-role=show-qr]').addEventListener('click', () => this.showQr());
-    overlay.addEventListener('click', (event) => {
-      if (event.target === overlay || event.target.dataset.role === 'close') this.hideQr();
-    });
   }
 
   async copy() {
@@ -38,15 +37,14 @@ export class Share {
     qr.addData(url);
     qr.make();
     const canvas = drawQr(qr);
-    fill(this.overlay.querySelector('[data-role=qr-body]'),
+    fill(this.dialog.querySelector('[data-role=qr-body]'),
       canvas,
       h('p', { class: 'qr-url' }, url));
-    this.overlay.hidden = false;
-    this.overlay.querySelector('[data-role=close]').focus();
+    this.modal.open();
   }
 
   hideQr() {
-    this.overlay.hidden = true;
+    this.modal.close();
   }
 }
 
@@ -56,7 +54,7 @@ function drawQr(qr) {
   const quiet = 4;
   const scale = Math.max(4, Math.floor(1024 / (modules + 2 * quiet)));
   const size = (modules + 2 * quiet) * scale;
-  const canvas = h('canvas', { width: size, height: size, class: 'qr', 'aria-label': 'QR code of this page with its settings' });
+  const canvas = h('canvas', { width: size, height: size, class: 'qr', role: 'img', 'aria-label': 'QR code of this page with its settings' });
   const g = canvas.getContext('2d');
   g.fillStyle = '#fff';
   g.fillRect(0, 0, size, size);
