@@ -201,6 +201,7 @@ async function awaitEngine(starting, pageNotices = []) {
   else if (lines.length) notice.show({ kind: 'warn', title: 'Some settings in the link were adjusted', text: lines });
   else notice.clear();
   showEnvironment();
+  if (threaded) controls.showParallelism(trustedCores(info.calibration, env.cores));
   status.set('ready');
   api.ready(controls.settings(), info.settings);
   return true;

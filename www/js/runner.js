@@ -46,6 +46,10 @@ export class Runner {
     try {
       this.working = work();
       return await this.working;
+    } catch (error) {
+      // A view that fails to start (a library that does not load) says so instead of nothing.
+      this.notice.show({ kind: 'error', title: 'That view could not start', text: [String(error?.message ?? error)] });
+      return { error: String(error?.message ?? error) };
     } finally {
       this.working = null;
       clearInterval(timer);

@@ -1,6 +1,7 @@
 // Runs on the page: what every uPlot chart of the page shares: the library (vendored from npm
 // by build.sh, loaded on first use) and the PNG export of a row of charts with their titles,
 // a legend and a line saying where the numbers come from.
+import './language.js'; // first: uPlot reads the language as it loads
 import uPlot from '../../vendor/uPlot.esm.js';
 
 export { uPlot };

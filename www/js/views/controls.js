@@ -33,10 +33,15 @@ export class Controls {
     });
     this.stopButton.addEventListener('click', onStop);
     form.addEventListener('change', () => {
+      const keep = visibleAnchor();
       this.showApplicable();
       onChange(this.settings());
+      keep();
     });
     this.setEnabled(false);
+    // On phones the buttons are fixed to the bottom: the page keeps room for them below its end.
+    const buttons = form.querySelector('.buttons');
+    new ResizeObserver(() => document.body.style.setProperty('--buttons-height', `${buttons.offsetHeight}px`)).observe(buttons);
   }
 
   /** Builds one control per setting a link carries, from the engine's schema. */
@@ -73,6 +78,21 @@ export class Controls {
       else settings[field.name] = raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
     }
     return settings;
+  }
+
+  /**
+   * Says in the thread menu how many threads ran at once here (measured when the engine
+   * started): above that, threads take turns on the cores. Phones and browsers that clamp or
+   * invent their core count differ most from what they report.
+   */
+  showParallelism(parallel) {
+    const menu = this.field('threads');
+    if (!(menu instanceof HTMLSelectElement)) return;
+    for (const option of menu.options) {
+      option.textContent = option.textContent.replace(/ · .*$/, '');
+      if (Number(option.value) === parallel) option.textContent += ' · as many as ran at once here';
+      else if (Number(option.value) > parallel) option.textContent += ' · more than run at once here';
+    }
   }
 
   /** Dims settings that do not apply (layout without private counters, interval without a GIL) and explains the choices. */
@@ -124,6 +144,21 @@ export class Controls {
   setElapsed(ms) {
     if (this.busy) this.runButton.textContent = `Running… ${Math.floor(ms / 1000)} s`;
   }
+}
+
+/**
+ * A settings change rewrites the text between the form and the result (which settings apply,
+ * what the mode does): where the result is on screen, it stays where it was, so changing a
+ * setting never moves what the reader is looking at. Returns the function that puts it back.
+ */
+function visibleAnchor() {
+  const result = document.getElementById('result');
+  const top = result?.getBoundingClientRect().top;
+  if (top === undefined || top >= innerHeight || result.getBoundingClientRect().bottom <= 0) return () => {};
+  return () => {
+    const moved = result.getBoundingClientRect().top - top;
+    if (Math.abs(moved) >= 1) scrollBy({ top: moved, behavior: 'instant' });
+  };
 }
 
 /** A select for choices, threads and preset totals; a number field for the rest. */

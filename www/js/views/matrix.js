@@ -24,12 +24,14 @@ export class MatrixView {
     this.root = root;
     this.runOnce = runOnce;
     this.cores = cores;
+    // One thread cannot race: where fewer than 2 cores were measured free, two threads share one.
+    this.perCoreThreads = Math.max(2, cores);
     this.perCore = true;
   }
 
   /** The seed's twelve runs, one after the other; stops at the first failure. */
   async run(settings, matrix) {
-    const threads = this.perCore ? this.cores : settings.threads;
+    const threads = this.perCore ? this.perCoreThreads : settings.threads;
     const cells = matrixCells(settings, matrix, threads);
     const done = [];
     for (const [i, cell] of cells.entries()) {
@@ -54,13 +56,14 @@ export class MatrixView {
   show(results, settings, matrix) {
     this.root.hidden = false;
     const threadChoice = h('select', { 'data-role': 'matrix-threads', 'aria-label': 'threads of the threaded scripts' },
-      h('option', { value: 'core' }, `one per core (${this.cores}), as the seed`),
+      h('option', { value: 'core' }, this.cores >= 2 ? `one per core (${this.cores}), as the seed`
+        : `one per core, as the seed, but at least 2 (${this.cores} ran at once here)`),
       h('option', { value: 'form' }, 'the form\'s thread count'));
     threadChoice.value = this.perCore ? 'core' : 'form';
     threadChoice.addEventListener('change', () => { this.perCore = threadChoice.value === 'core'; });
     fill(this.root,
       h('h2', {}, 'Seed matrix'),
-      h('p', { class: 'fine' }, `${count(settings.total)} increments per script, ${settings.threads} threads for the `
+      h('p', { class: 'fine' }, `${count(settings.total)} increments per script, ${settings.threads} thread${settings.threads === 1 ? '' : 's'} for the `
         + `threaded scripts, objects: ${choiceLabel('objects', settings.objects)}, run one after the other on this page's threads. `,
       h('label', {}, 'Next time, threads: ', threadChoice)),
       summary(results, matrix),
@@ -79,7 +82,8 @@ export class MatrixView {
 /** The matrix at a glance: each script's time relative to its column's single thread, and its losses. */
 function summary(results, matrix) {
   const cell = (gil, name) => results.find((r) => r.settings.gil === gil && r.script.name === name)?.report;
-  return h('table', { class: 'seed-summary', 'data-role': 'matrix-summary' },
+  // A narrow screen scrolls the table sideways inside its box, never the page.
+  return h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the seed matrix at a glance' }, h('table', { class: 'seed-summary', 'data-role': 'matrix-summary' },
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'script'),
       matrix.columns.map((gil) => h('th', { scope: 'col' }, gilWords(gil))))),
     h('tbody', {}, matrix.scripts.map((script) => h('tr', {},
@@ -90,7 +94,7 @@ function summary(results, matrix) {
         if (!report || !single) return h('td', {}, '—');
         const lost = report.lost ? ` · ${percent(report.loss_percent)} lost` : '';
         return h('td', { class: report.lost ? 'lost' : '' }, `${ratio(report.wall_ms / single.wall_ms)}${lost}`);
-      })))));
+      }))))));
 }
 
 function gilWords(gil, interval) {

@@ -396,7 +396,7 @@ function drawMark(g, mark, x, y, hgt) {
 
 function drawAxis(g, t0, t1, left, width) {
   const span = (t1 - t0) / 1e6; // ms
-  const step = niceStep(span / 6);
+  const step = niceStep(span / Math.max(2, Math.floor(width / 90))); // a label every 90 px at most
   g.fillStyle = '#5b6672';
   g.strokeStyle = '#d8dee4';
   g.lineWidth = 1;
