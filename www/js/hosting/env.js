@@ -24,14 +24,17 @@ export function detectEnvironment() {
   };
 }
 
-function browserName() {
-  const brands = navigator.userAgentData?.brands ?? [];
+/** The browser's name and major version, in words, from its client hints or user agent. */
+export function browserName(ua = navigator.userAgent, brands = navigator.userAgentData?.brands ?? []) {
   const brand = brands.find((b) => !/not.?a.?brand/i.test(b.brand) && b.brand !== 'Chromium')
     ?? brands.find((b) => b.brand === 'Chromium');
   if (brand) return `${brand.brand} ${brand.version}`;
-  const ua = navigator.userAgent;
   const match = ua.match(/(Firefox|Edg|Chrome|Version)\/(\d+)/);
   if (!match) return 'an unknown browser';
+  // WebKit on Linux (GNOME Web, MiniBrowser) sends Safari's token with a made-up version.
+  if (match[1] === 'Version' && /Safari/.test(ua) && /X11|Linux/.test(ua) && !/Android/.test(ua)) {
+    return `WebKitGTK (AppleWebKit ${ua.match(/AppleWebKit\/([\d.]+)/)?.[1] ?? '?'})`;
+  }
   const name = { Edg: 'Edge', Version: /Safari/.test(ua) ? 'Safari' : 'Browser' }[match[1]] ?? match[1];
   return `${name} ${match[2]}`;
 }
