@@ -112,7 +112,8 @@ describe('the playground page', () => {
     assert.ok(seen.count >= 10, `only ${seen.count} frames in ${seen.ms} ms of a ${entry.report.wall_ms} ms run`);
   });
 
-  it('stops a long run by restarting the engine', async () => {
+  it('stops a long run cooperatively: the same engine, its threads free again', async () => {
+    await page.evaluate(() => { window.engineBeforeStop = window.gilPlayground.engine.worker; });
     await page.selectOption('#mode', 'mutex');
     await page.selectOption('#threads', '4');
     await page.selectOption('#total', '500000000');
@@ -120,8 +121,14 @@ describe('the playground page', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('#result .lane .bar')]
       .some((bar) => parseFloat(bar.style.width) > 0), null, { timeout: 30_000 });
     await page.click('button[data-role=stop]');
-    await waitForEngine(page);
-    assert.match(await page.textContent('#notice'), /The run was stopped/);
+    await page.waitForSelector('#controls[aria-busy=false]');
+    const stopped = await page.evaluate(() => window.gilPlayground.history.entries[0].report);
+    assert.equal(stopped.stopped, true, 'the report says the run was stopped');
+    assert.ok(stopped.expected < 500_000_000, 'it ended early');
+    assert.equal(stopped.final, stopped.expected, 'a lock mode counts what it did, stopped or not');
+    assert.match(await page.textContent('#result'), /stopped after/);
+    assert.equal(await page.evaluate(() => window.gilPlayground.engine.worker === window.engineBeforeStop), true,
+      'the engine was not restarted');
     const next = await runFromForm(page, { mode: 'private', threads: 4, total: TOTAL });
     assert.equal(next.report.final, TOTAL);
   });
