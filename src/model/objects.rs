@@ -94,7 +94,17 @@ pub enum ObjectWork {
 /// The default busy work per bytecode instruction, in nanoseconds: calibrated so that the
 /// default build's object model, GIL on, one thread, takes CPython 3.13's time per increment
 /// on the reference machine (see the README's "Calibrating the per-instruction cost").
-pub const DEFAULT_COST_NS: f64 = 4.0;
+///
+/// Calibrated 2026-12-02 on the 2-vCPU Intel Xeon VM (Firecracker, Linux 6.18) against
+/// CPython 3.13.0 (`bench/python/calibrate.py`): `counter["value"] += 1` takes 62.2 ns per
+/// iteration there (bench/results/cpython/SUMMARY.md; re-measured interleaved with the native
+/// runs: 61.2 ns wall, 60.9 ns thread CPU, medians of 9). A spin unit measures ~1.0-1.1 ns
+/// there and the busy work is a whole number of units, so with 13 instructions per increment
+/// the reachable times move in steps of ~13 ns: 4 units give 56-60 ns, 5 units 72.5 ns. 4.4 ns
+/// is the interpolated value (4.2 units) and gives 4 units for any probe reading from 0.98 to
+/// 1.25 ns per unit; 4.0 fell to 2-3 units (47-56 ns) once the probe read over 1.14. A probe
+/// slowed 2x by other load still halves the units (bench/results/objects-native-2026-12-02*).
+pub const DEFAULT_COST_NS: f64 = 4.4;
 
 /// The main thread, which made the dicts, the lock and the shared objects.
 const MAIN: u32 = u32::MAX - 1;
