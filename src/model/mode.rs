@@ -689,6 +689,7 @@ fn object_locked<'c, I: Interpreter<'c>, L: UserLock>(
             lock_taken(interp);
         }
         dict_body(heap, obj, interp, s, clock);
+        obj.call_exit();
         drop(guard);
         obj.exit_with(heap);
         s.step(interp, Step::LockRelease);
