@@ -16,6 +16,8 @@ use gil_playground::run::run;
 use gil_playground::run::team::{MAX_NATIVE_THREADS, ScopedThreads};
 use gil_playground::settings::{Raw, Settings};
 
+use crate::cli::processes;
+
 /// The run's settings: the same names, values and defaults as the page's links and the
 /// engine's settings object (see `settings.rs`).
 #[derive(Args)]
@@ -132,7 +134,11 @@ pub fn main(args: RunArgs) -> ExitCode {
     let clock = InstantClock::new();
     let mut timelines = Vec::new();
     for _ in 0..args.repeat {
-        let report = match run(settings.clone(), &ScopedThreads, &clock) {
+        let report = match settings.model {
+            Model::Processes => processes::run(&settings),
+            _ => run(settings.clone(), &ScopedThreads, &clock).map_err(|err| err.to_string()),
+        };
+        let report = match report {
             Ok(report) => report,
             Err(err) => {
                 eprintln!("error: {err}");

@@ -10,10 +10,12 @@
 //!   ready; the main interpreter then sends each its job through a [`channel`] (its numbers
 //!   copied) and collects the results the same way.
 //!
-//! Processes do not run here: only the edges can start them.
+//! Processes do not run here: the edges start them ([`processes`] is what each one runs and
+//! how their results become one report).
 
 pub mod channel;
 pub mod matrix;
+pub mod processes;
 pub mod report;
 pub mod team;
 
@@ -163,6 +165,17 @@ impl Run {
         Run::build(settings, hooks, numbers)
     }
 
+    /// A run of one thread over `numbers` of its own (`sum`): what a process does with its job.
+    pub(crate) fn over(
+        settings: Settings,
+        team: &dyn ThreadTeam,
+        numbers: Vec<u32>,
+    ) -> Result<Self, SettingsError> {
+        settings.validate(team.capacity())?;
+        let numbers = (settings.mode == Mode::Sum).then_some(numbers);
+        Run::build(settings, RunHooks::default(), numbers)
+    }
+
     fn build(
         settings: Settings,
         hooks: RunHooks,
@@ -268,6 +281,7 @@ impl Run {
         let mut report = RunReport::new(settings, gathered.count, &samples, timeline);
         report.phases = Phases::measure(gathered.engine, &samples, gathered.bytes);
         report.workers = gathered.results.iter().map(|r| r.place).collect();
+        report.engine_cell_after = self.mark.load(Ordering::SeqCst);
         report.sum = self.numbers.as_ref().map(|numbers| SumCheck {
             sum: gathered.sum,
             expected_sum: samples
@@ -753,6 +767,7 @@ mod tests {
             // The first to write found the engine's mark; all read the last writer's number.
             assert!(workers.iter().any(|w| w.found == ENGINE_MARK), "{model}: {workers:?}");
             assert!(workers.iter().all(|w| w.found_after == workers[0].found_after));
+            assert_eq!(report.engine_cell_after, workers[0].found_after, "the engine sees it too");
         }
     }
 

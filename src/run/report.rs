@@ -84,7 +84,7 @@ impl Phases {
 /// Where a worker ran: in which memory, and what it saw there of the others' writes. Every
 /// worker writes its number (1, 2, …) into a cell of its memory when it is ready, and reads
 /// the cell again once every worker has written.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct WorkerPlace {
     /// Which memory it ran in: natively the process id, in the browser a random number drawn
     /// when its wasm instance started.
@@ -123,6 +123,9 @@ pub struct RunReport {
     pub phases: Phases,
     /// Each worker's memory, and what it saw there.
     pub workers: Vec<WorkerPlace>,
+    /// What the cell of the engine's own memory held once the run was over: still its
+    /// [`ENGINE_MARK`], unless a worker wrote in the engine's memory.
+    pub engine_cell_after: u64,
     /// `sum`: the workers' sum against the expected one.
     pub sum: Option<SumCheck>,
     /// What the counter would read if no update were lost (the total, or what ran before a
@@ -279,6 +282,7 @@ impl RunReport {
             settings,
             phases: Phases::default(),
             workers: Vec::new(),
+            engine_cell_after: ENGINE_MARK,
             sum: None,
             expected,
             stopped: false,
