@@ -75,6 +75,77 @@ pub struct WorkerResult {
     pub state_ns: StateTimes,
 }
 
+/// Lists every number of a [`WorkerResult`] once, in the order [`WorkerResult::to_numbers`]
+/// writes them and [`WorkerResult::from_numbers`] reads them.
+macro_rules! numbers_of_a_result {
+    ($apply:ident) => {
+        $apply!(
+            index,
+            ready_ns,
+            received_ns,
+            end_ns,
+            ran,
+            count,
+            sum,
+            place.instance,
+            place.found,
+            place.found_after,
+            counts.gil_acquisitions,
+            counts.handoffs,
+            counts.drop_requests,
+            counts.stale_writes,
+            counts.overwritten,
+            counts.lock_waits,
+            counts.parks,
+            counts.lock_handoffs,
+            counts.lock_owner_changes,
+            state_ns.running,
+            state_ns.holding_gil,
+            state_ns.waiting_gil,
+            state_ns.switch_wait,
+            state_ns.waiting_lock,
+            state_ns.parked,
+            state_ns.sleeping
+        )
+    };
+}
+
+impl WorkerResult {
+    /// The result as a list of numbers (each exact below 2^53, as every one here is), for a
+    /// channel that carries numbers: a web worker's message, read back without a deserializer
+    /// in the wasm module. Its memory's size comes last, -1 for none.
+    pub fn to_numbers(&self) -> Vec<f64> {
+        macro_rules! write {
+            ($($($field:ident).+),*) => { vec![$(self.$($field).+ as f64,)* self.place.memory_bytes.map_or(-1.0, |b| b as f64)] };
+        }
+        numbers_of_a_result!(write)
+    }
+
+    /// A result from [`WorkerResult::to_numbers`]'s list, if it is one.
+    pub fn from_numbers(numbers: &[f64]) -> Option<WorkerResult> {
+        let mut result = WorkerResult {
+            index: 0,
+            ready_ns: 0,
+            received_ns: 0,
+            end_ns: 0,
+            ran: 0,
+            count: 0,
+            sum: 0,
+            place: WorkerPlace::default(),
+            counts: Counts::default(),
+            state_ns: StateTimes::default(),
+        };
+        let mut next = numbers.iter().copied();
+        macro_rules! read {
+            ($($($field:ident).+),*) => { $(result.$($field).+ = next.next()? as _;)* };
+        }
+        numbers_of_a_result!(read);
+        let memory = next.next()?;
+        result.place.memory_bytes = (memory >= 0.0).then_some(memory as u64);
+        next.next().is_none().then_some(result)
+    }
+}
+
 /// The cell of this process's memory each worker writes its number into (see [`WorkerPlace`]).
 static CELL: AtomicU64 = AtomicU64::new(0);
 
@@ -206,6 +277,28 @@ mod tests {
             assert_eq!((job.settings.model, job.settings.threads), (Model::Threads, 1));
             assert_eq!(job.settings.size, job.numbers.len());
         }
+    }
+
+    #[test]
+    fn a_result_survives_the_trip_as_numbers() {
+        let mut result = WorkerResult {
+            index: 2,
+            ready_ns: 10,
+            received_ns: 20,
+            end_ns: 30,
+            ran: 1 << 40,
+            count: 7,
+            sum: 9,
+            place: WorkerPlace { instance: 1 << 52, found: 0, found_after: 3, memory_bytes: None },
+            counts: Counts { handoffs: 4, overwritten: -5, ..Counts::default() },
+            state_ns: StateTimes { sleeping: 6, ..StateTimes::default() },
+        };
+        assert_eq!(WorkerResult::from_numbers(&result.to_numbers()), Some(result.clone()));
+        result.place.memory_bytes = Some(65536);
+        let numbers = result.to_numbers();
+        assert_eq!(WorkerResult::from_numbers(&numbers), Some(result));
+        assert_eq!(WorkerResult::from_numbers(&numbers[1..]), None);
+        assert_eq!(WorkerResult::from_numbers(&[numbers.clone(), vec![1.0]].concat()), None);
     }
 
     #[test]
