@@ -264,8 +264,8 @@ impl Raw<'_> {
 /// Every setting name, in the order the page lists them.
 pub const NAMES: [&str; 15] = [
     "mode",
-    "model",
     "threads",
+    "model",
     "total",
     "size",
     "layout",
@@ -283,8 +283,8 @@ pub const NAMES: [&str; 15] = [
 /// Settings a link carries (the others are for programs and the CLI only).
 const IN_LINKS: [&str; 13] = [
     "mode",
-    "model",
     "threads",
+    "model",
     "total",
     "size",
     "layout",
@@ -679,8 +679,8 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
     let sizes = vec![1e3, 1e5, 1e6, 4e6, MAX_SIZE as f64];
     vec![
         Field { explained: true, ..field("mode", "Mode", choices(d.mode)) },
-        Field { explained: true, ..field("model", "Workers are", choices(d.model)) },
         field("threads", "Threads", number(&THREADS, max_threads as f64, threads, Vec::new())),
+        Field { explained: true, ..field("model", "Workers are", choices(d.model)) },
         field("total", "Total", number(&TOTAL, MAX_TOTAL as f64, d.total as f64, totals)),
         Field {
             applies_when: Some(AppliesWhen { setting: "mode", values: vec![Mode::Sum.name()] }),
