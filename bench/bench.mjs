@@ -7,6 +7,7 @@
 // emulated GIL costs at 1 thread.
 //
 //   node bench/bench.mjs [--total N] [--reps R] [--smoke] [--out FILE]
+//   node bench/bench.mjs --matrix | --models (see matrix.mjs, models.mjs)
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +17,10 @@ import { browserRun, machine, median, native, parseArgs } from './sides.mjs';
 const args = parseArgs(process.argv.slice(2));
 if (args.matrix) {
   await import('./matrix.mjs');
+  process.exit(0);
+}
+if (args.models) {
+  await import('./models.mjs');
   process.exit(0);
 }
 const SMOKE = args.smoke;
