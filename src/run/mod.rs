@@ -757,6 +757,25 @@ mod tests {
     }
 
     #[test]
+    fn each_interpreter_keeps_its_own_objects_right() {
+        for &objects in &Objects::ALL[1..] {
+            for mode in [Mode::Private, Mode::RefsOwn, Mode::Waiting] {
+                let config = Settings {
+                    objects,
+                    cost: 0.0,
+                    gil: Gil::Py39,
+                    interval: 0.1,
+                    ..in_model(Model::Subinterpreters, mode, 2, 60_001)
+                };
+                let report = alone(config);
+                assert_eq!(report.final_count, 60_001, "{objects} {mode}");
+                let summary = report.summary.objects.expect("an object model reports its objects");
+                assert_eq!(summary.check, ObjectCheck::default(), "{objects} {mode}");
+            }
+        }
+    }
+
+    #[test]
     fn workers_in_one_memory_see_each_others_writes() {
         for model in [Model::Threads, Model::Subinterpreters] {
             let report = alone(in_model(model, Mode::Private, 3, 30_000));
