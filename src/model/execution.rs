@@ -9,8 +9,9 @@
 //!   its own counters, objects and GIL (PEP 684), and nothing shared but two channels: a main
 //!   interpreter sends each its job and collects the results, every message a copy.
 //! - `processes`: each worker in a memory of its own: natively a child process of the CLI,
-//!   in the browser a fresh web worker with its own instance of the single-threaded wasm build;
-//!   jobs and results travel as copies (pipes, `postMessage`).
+//!   in the browser a fresh web worker with a wasm instance of its own (of the engine's build,
+//!   so that it counts with the same instructions as a thread); jobs and results travel as
+//!   copies (pipes, `postMessage`).
 
 use serde::Serialize;
 
@@ -112,7 +113,7 @@ total = sum(results.get() for _ in threads)       # each result a copy too",
             about: About {
                 name: "processes",
                 label: "Processes (multiprocessing)",
-                explain: "Each worker is a process of its own (multiprocessing), with its own memory and its own GIL: nothing is shared, nothing can race. Its job goes to it and its result comes back as a copy. Natively the CLI starts itself as child processes and talks through pipes; in the browser each process is a web worker started fresh for this run, with its own instance of the single-threaded wasm build, answering by postMessage. A shared counter is refused: processes share no memory.",
+                explain: "Each worker is a process of its own (multiprocessing), with its own memory and its own GIL: nothing is shared, nothing can race. Its job goes to it and its result comes back as a copy. Natively the CLI starts itself as child processes and talks through pipes; in the browser each process is a web worker started fresh for this run, with a wasm instance and a memory of its own, answering by postMessage. A shared counter is refused: processes share no memory.",
             },
             python_module: "multiprocessing",
             python: "# multiprocessing: a fresh interpreter per process, nothing shared
