@@ -9,7 +9,8 @@
 // answer that does not depend on this project's code.
 //
 //   node bench/bench.mjs [--engines chromium,firefox,webkit] [--total N] [--reps R] [--smoke]
-//                        [--out FILE] [--matrix]
+//                        [--out FILE]
+//   node bench/bench.mjs --matrix | --models (see matrix.mjs, models.mjs)
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
@@ -20,6 +21,10 @@ import { machine, median, native, parseArgs } from './sides.mjs';
 const args = parseArgs(process.argv.slice(2));
 if (args.matrix) {
   await import('./matrix.mjs');
+  process.exit(0);
+}
+if (args.models) {
+  await import('./models.mjs');
   process.exit(0);
 }
 const SMOKE = Boolean(args.smoke);

@@ -54,11 +54,19 @@ pub enum SettingsError {
     },
     /// A program sent settings that are not an object of named values.
     NotAnObject,
+    /// A value that cannot go with the other settings (a shared counter for processes…).
+    Incompatible {
+        /// The setting whose value is refused.
+        setting: &'static str,
+        /// Why, in a sentence or two, with what to choose instead.
+        why: String,
+    },
 }
 
 impl SettingsError {
     /// A stable code for programs (the page's tests, the embed API): `unknown-mode`,
-    /// `threads-out-of-range`, `interval-not-a-number`, `unknown-setting`, `not-an-object`.
+    /// `threads-out-of-range`, `interval-not-a-number`, `unknown-setting`, `not-an-object`,
+    /// `model-incompatible`.
     pub fn code(&self) -> String {
         match self {
             SettingsError::UnknownChoice { setting, .. } => format!("unknown-{setting}"),
@@ -67,6 +75,7 @@ impl SettingsError {
             SettingsError::WrongType { setting } => format!("{setting}-wrong-type"),
             SettingsError::UnknownSetting { .. } => "unknown-setting".to_owned(),
             SettingsError::NotAnObject => "not-an-object".to_owned(),
+            SettingsError::Incompatible { setting, .. } => format!("{setting}-incompatible"),
         }
     }
 }
@@ -112,6 +121,7 @@ impl std::fmt::Display for SettingsError {
             SettingsError::NotAnObject => f.write_str(
                 "The settings must be an object of named values, such as { mode: \"racy\" }.",
             ),
+            SettingsError::Incompatible { why, .. } => f.write_str(why),
         }
     }
 }

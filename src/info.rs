@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::measure::timeline::{EVENT_NAMES, EVENTS_PER_THREAD};
 use crate::model::bytecode::{Listing, Statement, StatementSpec, listing};
+use crate::model::execution::{Model, ModelSpec};
 use crate::model::gil::{Gil, serve_weights};
 use crate::model::interp::Step;
 use crate::model::mode::{Mode, ModeSpec};
@@ -20,6 +21,8 @@ pub struct Tables {
     pub settings: Vec<Field>,
     /// Every mode's table entry, and where each GIL version serves a drop request.
     pub modes: Vec<ModeInfo>,
+    /// Every execution model's table entry (its Python, what it shares, published figures).
+    pub models: Vec<&'static ModelSpec>,
     /// The loop body's bytecode under each GIL version, statement, and with or without a lock.
     pub bytecode: Vec<BytecodeEntry>,
     /// Each statement's Python line and what it needs before it.
@@ -96,6 +99,7 @@ pub fn tables(max_threads: usize) -> Tables {
                     .collect(),
             })
             .collect(),
+        models: Model::ALL.iter().map(|m| m.spec()).collect(),
         bytecode: Gil::ALL
             .iter()
             .flat_map(|&gil| {

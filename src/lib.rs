@@ -13,13 +13,18 @@
 //! - [`measure`]: the clock trait and the per-thread timelines.
 //! - [`model`]: what is emulated: the workloads ([`model::mode`]), the interpreter between
 //!   their steps ([`model::interp`]), the GIL ([`model::gil`]), CPython's lock
-//!   ([`model::pymutex`]).
+//!   ([`model::pymutex`]), and how the workers are made: threads, subinterpreters or processes
+//!   ([`model::execution`]).
 //! - [`settings`]: one schema for a run's settings, checked in one place.
-//! - [`run`]: one run on real threads (team, spinning start barrier, timing) and its report.
+//! - [`run`]: one run on real threads (team, spinning start barrier, timing), the channels
+//!   between subinterpreters ([`run::channel`]), what a process runs and how processes' results
+//!   become one report ([`run::processes`]), and the report with its phases.
 //! - [`info`]: the tables the engine gives the page, the tests and the bench.
 //!
 //! At the edges: `web` (wasm32 only) is the thin wasm-bindgen boundary the page's host worker
 //! calls; the `gil-playground` binary (`src/main.rs`, `src/cli/`) is the native CLI and server.
+//! Only the edges start processes: the CLI runs itself as child processes, the page's host
+//! worker starts web workers.
 //!
 //! ```
 //! use gil_playground::{measure::clock::InstantClock, model::mode::Mode, run::run,

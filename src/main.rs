@@ -17,5 +17,6 @@ fn main() -> ExitCode {
         cli::Command::Info(args) => cli::info::main(args),
         cli::Command::Matrix(args) => cli::matrix::main(args),
         cli::Command::Latency(args) => cli::latency::main(args),
+        cli::Command::Child(args) => cli::child::main(args),
     }
 }

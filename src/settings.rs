@@ -12,11 +12,14 @@
 //! [`schema`] sends the page every setting's label, choices, range and default, so the page's
 //! form, its link reader and the embed API take their lists and limits from here.
 
+use std::ops::Range;
+
 use serde::Serialize;
 
 use crate::choice::{About, Choice};
 use crate::error::{SettingsError, shown};
 use crate::model::bytecode::Statement;
+use crate::model::execution::Model;
 use crate::model::gil::{DEFAULT_INTERVAL_MS, Gil, MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use crate::model::interp::{MemoryOrder, WriteBack};
 use crate::model::mode::{Layout, Mode};
@@ -26,15 +29,23 @@ use crate::model::objects::{DEFAULT_COST_NS, ObjectWork, Objects};
 /// slowest browser; beyond it a run stops being a demo.
 pub const MAX_TOTAL: u64 = 2_000_000_000;
 
+/// The most numbers a `sum` run makes: 64 MB of them, so that the numbers, the copies a
+/// subinterpreter run sends and everything else fit the threaded wasm build's 256 MiB.
+pub const MAX_SIZE: usize = 16_000_000;
+
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Settings {
     /// The workload.
     pub mode: Mode,
-    /// How many threads run it at once.
+    /// How its workers are made: threads, subinterpreters or processes.
+    pub model: Model,
+    /// How many threads (or interpreters, or processes) run it at once.
     pub threads: usize,
     /// Increments in all, split across the threads.
     pub total: u64,
+    /// `sum`: how many numbers the engine makes, split in slices across the workers.
+    pub size: usize,
     /// Where `private` mode's counters live.
     pub layout: Layout,
     /// The emulated GIL: off, or on with a version's safe points.
@@ -64,8 +75,10 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             mode: Mode::Racy,
+            model: Model::Threads,
             threads: 2,
             total: 50_000_000,
+            size: 1_000_000,
             layout: Layout::Padded,
             gil: Gil::Off,
             interval: DEFAULT_INTERVAL_MS,
@@ -108,6 +121,15 @@ const TOTAL: Number = Number {
     asked: "A total of {} increments",
     unit: "",
     counts: "increments",
+    min: 1.0,
+    whole: true,
+};
+const SIZE: Number = Number {
+    name: "size",
+    label: "size",
+    asked: "A size of {} numbers",
+    unit: " numbers",
+    counts: "numbers",
     min: 1.0,
     whole: true,
 };
@@ -240,10 +262,12 @@ impl Raw<'_> {
 }
 
 /// Every setting name, in the order the page lists them.
-pub const NAMES: [&str; 13] = [
+pub const NAMES: [&str; 15] = [
     "mode",
     "threads",
+    "model",
     "total",
+    "size",
     "layout",
     "gil",
     "interval",
@@ -257,10 +281,12 @@ pub const NAMES: [&str; 13] = [
 ];
 
 /// Settings a link carries (the others are for programs and the CLI only).
-const IN_LINKS: [&str; 11] = [
+const IN_LINKS: [&str; 13] = [
     "mode",
     "threads",
+    "model",
     "total",
+    "size",
     "layout",
     "gil",
     "interval",
@@ -312,8 +338,10 @@ impl Settings {
             |spec: &Number, max: f64| spec.read(raw, max).map_err(|b| spec.error(b, raw, max));
         match name {
             "mode" => self.mode = choice(raw)?,
+            "model" => self.model = choice(raw)?,
             "threads" => self.threads = number(&THREADS, max_threads as f64)? as usize,
             "total" => self.total = number(&TOTAL, MAX_TOTAL as f64)? as u64,
+            "size" => self.size = number(&SIZE, MAX_SIZE as f64)? as usize,
             "layout" => self.layout = choice(raw)?,
             "gil" => self.gil = gil(raw)?,
             "interval" => self.interval = number(&INTERVAL, MAX_INTERVAL_MS)?,
@@ -334,19 +362,83 @@ impl Settings {
         Ok(())
     }
 
-    /// Checks the ranges of typed settings (from clap, or built in code).
+    /// Checks the ranges of typed settings (from clap, or built in code), then whether they
+    /// go together: each setting alone is checked where it is set, combinations only here.
     ///
     /// # Errors
-    /// [`SettingsError::OutOfRange`] or [`SettingsError::NotANumber`].
+    /// [`SettingsError::OutOfRange`], [`SettingsError::NotANumber`] or
+    /// [`SettingsError::Incompatible`].
     pub fn validate(&self, max_threads: usize) -> Result<(), SettingsError> {
         THREADS.check(self.threads as f64, max_threads as f64)?;
         TOTAL.check(self.total as f64, MAX_TOTAL as f64)?;
+        SIZE.check(self.size as f64, MAX_SIZE as f64)?;
         INTERVAL.check(self.interval, MAX_INTERVAL_MS)?;
         COST.check(self.cost, MAX_COST_NS)?;
         WAIT.check(self.wait, MAX_WAIT_MS)?;
         PROBE.check(f64::from(self.probe), f64::from(MAX_PROBE))?;
         // The probe is a thread of its own beside the others.
-        THREADS.check((self.threads + usize::from(self.probe > 0)) as f64, max_threads as f64)
+        THREADS.check((self.threads + usize::from(self.probe > 0)) as f64, max_threads as f64)?;
+        self.check_combination(max_threads)
+    }
+
+    /// Refuses, in words, settings that make no sense together.
+    fn check_combination(&self, max_threads: usize) -> Result<(), SettingsError> {
+        let refuse = |setting, why: String| Err(SettingsError::Incompatible { setting, why });
+        let model = self.model.spec();
+        let (mode, private, sum) =
+            (self.mode.spec(), Mode::Private.spec().about.label, Mode::Sum.spec().about.label);
+        if !model.shares_objects && !mode.per_thread {
+            let (why, each) = match self.model {
+                Model::Processes => (
+                    "processes share no memory: one counter for all would need a multiprocessing.Value or a Manager (a lock, or a server process), which this playground does not emulate",
+                    "each process then counts its own share and sends its result back",
+                ),
+                _ => (
+                    "interpreters share no objects: CPython refuses to send a dict to another interpreter (NotShareableError)",
+                    "each interpreter then counts its own share and sends its result through a channel",
+                ),
+            };
+            return refuse(
+                "model",
+                format!(
+                    "“{}” needs one object that all workers update, and {why}. Choose “{private}” or “{sum}”: {each}.",
+                    mode.about.label
+                ),
+            );
+        }
+        if self.probe > 0 && model.own_gil {
+            return refuse(
+                "probe",
+                format!(
+                    "The responsiveness probe is a thread beside the workers that waits for the GIL they hold; with {} each worker has a GIL of its own, so there is nothing to wait for. Use threads for the probe.",
+                    self.model.name()
+                ),
+            );
+        }
+        // The main interpreter, which sends the jobs and collects the results, is a thread too.
+        if self.model == Model::Subinterpreters && self.threads + 1 > max_threads {
+            let why = if max_threads > 1 {
+                let n = self.threads;
+                format!(
+                    "{n} subinterpreters need {} threads here (one more for the main interpreter, which sends their jobs and collects their results), and this engine can start {max_threads}: choose at most {}.",
+                    n + 1,
+                    max_threads - 1,
+                )
+            } else {
+                "Subinterpreters need a thread for the main interpreter beside their own, and this engine runs one thread only.".to_owned()
+            };
+            return refuse("threads", why);
+        }
+        if self.mode == Mode::Sum && self.size < self.threads {
+            return refuse(
+                "size",
+                format!(
+                    "A sum over {} numbers cannot give each of {} workers a slice: choose a size of at least {}.",
+                    self.size, self.threads, self.threads
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// Reads a link's query pairs (page options such as `embed` already taken out): every
@@ -405,6 +497,11 @@ impl Settings {
                     settings.total = v.map_or(settings.total, |v| v as u64);
                     problem
                 }
+                "size" => {
+                    let (v, problem) = clamp(&SIZE, MAX_SIZE as f64);
+                    settings.size = v.map_or(settings.size, |v| v as usize);
+                    problem
+                }
                 "interval" => {
                     let (v, problem) = clamp(&INTERVAL, MAX_INTERVAL_MS);
                     settings.interval = v.unwrap_or(settings.interval);
@@ -453,8 +550,10 @@ impl Settings {
     pub fn value_text(&self, name: &str) -> String {
         match name {
             "mode" => self.mode.name().to_owned(),
+            "model" => self.model.name().to_owned(),
             "threads" => self.threads.to_string(),
             "total" => self.total.to_string(),
+            "size" => self.size.to_string(),
             "layout" => self.layout.name().to_owned(),
             "gil" => self.gil.name().to_owned(),
             "interval" => decimal(self.interval),
@@ -480,6 +579,14 @@ impl Settings {
     /// Every thread's share, in thread order.
     pub fn shares(&self) -> Vec<u64> {
         (0..self.threads).map(|i| self.share_of(i)).collect()
+    }
+
+    /// `sum`: which of the numbers worker `index` adds up: the size split exactly, as the total.
+    pub fn slice_of(&self, index: usize) -> Range<usize> {
+        let base = self.size / self.threads;
+        let extra = self.size % self.threads;
+        let start = index * base + index.min(extra);
+        start..start + base + usize::from(index < extra)
     }
 }
 
@@ -568,11 +675,17 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
         kind,
     };
     let threads = d.threads.min(max_threads) as f64;
-    let totals = vec![1e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8];
+    let totals = vec![1e5, 1e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8];
+    let sizes = vec![1e3, 1e5, 1e6, 4e6, MAX_SIZE as f64];
     vec![
         Field { explained: true, ..field("mode", "Mode", choices(d.mode)) },
         field("threads", "Threads", number(&THREADS, max_threads as f64, threads, Vec::new())),
+        Field { explained: true, ..field("model", "Workers are", choices(d.model)) },
         field("total", "Total", number(&TOTAL, MAX_TOTAL as f64, d.total as f64, totals)),
+        Field {
+            applies_when: Some(AppliesWhen { setting: "mode", values: vec![Mode::Sum.name()] }),
+            ..field("size", "Numbers", number(&SIZE, MAX_SIZE as f64, d.size as f64, sizes))
+        },
         Field {
             explained: true,
             applies_when: Some(AppliesWhen {
@@ -604,7 +717,7 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
             explained: true,
             applies_when: Some(AppliesWhen {
                 setting: "mode",
-                values: names(|m: Mode| m.spec().objects != ObjectWork::NotPython),
+                values: names(|m: Mode| m.spec().objects.has_objects()),
             }),
             ..field("objects", "Object model", choices(d.objects))
         },
@@ -810,6 +923,62 @@ mod tests {
     }
 
     #[test]
+    fn combinations_that_make_no_sense_are_refused_in_words() {
+        let check = |changes: &[(&str, &str)]| {
+            let mut settings = Settings::default();
+            for &(name, value) in changes {
+                settings.set(name, Raw::Text(value), 4).unwrap();
+            }
+            settings.validate(4).err()
+        };
+        let shared = check(&[("model", "subinterpreters"), ("mode", "racy")]).unwrap();
+        assert_eq!(shared.code(), "model-incompatible");
+        assert_eq!(
+            shared.to_string(),
+            "“Shared counter, no lock” needs one object that all workers update, and interpreters share no objects: CPython refuses to send a dict to another interpreter (NotShareableError). Choose “Private counter per thread” or “Sum of numbers (a slice each)”: each interpreter then counts its own share and sends its result through a channel."
+        );
+        let processes = check(&[("model", "processes"), ("mode", "pymutex")]).unwrap();
+        assert!(processes.to_string().contains("processes share no memory"), "{processes}");
+        for mode in ["private", "sum", "waiting", "refs-own"] {
+            assert_eq!(check(&[("model", "processes"), ("mode", mode)]), None, "{mode}");
+        }
+        let probe = check(&[("model", "processes"), ("mode", "private"), ("probe", "10")]);
+        assert_eq!(probe.unwrap().code(), "probe-incompatible");
+        let crowded = check(&[("model", "subinterpreters"), ("mode", "private"), ("threads", "4")]);
+        assert_eq!(
+            crowded.unwrap().to_string(),
+            "4 subinterpreters need 5 threads here (one more for the main interpreter, which sends their jobs and collects their results), and this engine can start 4: choose at most 3."
+        );
+        let thin = check(&[("mode", "sum"), ("size", "3"), ("threads", "4")]).unwrap();
+        assert_eq!(
+            (thin.code().as_str(), thin.to_string().as_str()),
+            (
+                "size-incompatible",
+                "A sum over 3 numbers cannot give each of 4 workers a slice: choose a size of at least 4."
+            )
+        );
+        let one = Settings {
+            model: Model::Subinterpreters,
+            mode: Mode::Private,
+            threads: 1,
+            ..Settings::default()
+        };
+        assert!(one.validate(1).unwrap_err().to_string().contains("runs one thread only"));
+    }
+
+    #[test]
+    fn slices_split_the_numbers_exactly() {
+        for threads in 1..=5 {
+            let settings = Settings { threads, size: 17, ..Settings::default() };
+            let slices: Vec<_> = (0..threads).map(|i| settings.slice_of(i)).collect();
+            assert_eq!(slices[0].start, 0);
+            assert_eq!(slices.last().unwrap().end, 17);
+            assert!(slices.windows(2).all(|w| w[0].end == w[1].start));
+            assert!(slices.iter().all(|r| r.len().abs_diff(17 / threads) <= 1));
+        }
+    }
+
+    #[test]
     fn a_link_is_clamped_with_a_notice_for_each_change() {
         let modes = Mode::ALL.iter().map(|m| m.name()).collect::<Vec<_>>().join(", ");
         let (settings, notices) = Settings::from_link(
@@ -840,6 +1009,13 @@ mod tests {
                 "The link has a setting this page does not know, “colour”: ignored.",
             ]
         );
+        let (models, notices) =
+            Settings::from_link([("model", "processes"), ("size", "99000000"), ("mode", "sum")], 4);
+        assert_eq!(
+            (models.model, models.size, models.mode),
+            (Model::Processes, MAX_SIZE, Mode::Sum)
+        );
+        assert_eq!(notices, ["The link's size=“99000000” is above 16,000,000: using 16000000."]);
         let (old, notices) = Settings::from_link([("gil", "1"), ("safe", "3.9")], 4);
         assert_eq!((old.gil, notices.len()), (Gil::Py39, 0), "links made before gil took versions");
         let (one, _) = Settings::from_link([], 1);
@@ -858,9 +1034,12 @@ mod tests {
         let names: Vec<_> = schema.iter().map(|f| f.name).collect();
         assert_eq!(names, NAMES);
         let json = serde_json::to_value(&schema).unwrap();
-        assert_eq!(json[1]["max"], 8.0);
-        assert_eq!(json[0]["choices"].as_array().unwrap().len(), Mode::ALL.len());
-        assert_eq!(json[4]["default"], "off");
+        let field = |name| json.as_array().unwrap().iter().find(|f| f["name"] == name).unwrap();
+        assert_eq!(field("threads")["max"], 8.0);
+        assert_eq!(field("mode")["choices"].as_array().unwrap().len(), Mode::ALL.len());
+        assert_eq!(field("model")["choices"].as_array().unwrap().len(), Model::ALL.len());
+        assert_eq!(field("gil")["default"], "off");
+        assert_eq!(field("size")["applies_when"]["values"], serde_json::json!(["sum"]));
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! progress and the result, so it stays free to report errors from the pool's workers.
 //! Settings come in and reports go out as plain JS objects (serde-wasm-bindgen); every error
 //! leaves as a JS `Error` with a stable `code` and a message meant for the user.
+//!
+//! A `processes` run has two sides here: the host's engine prepares it (`start_processes`),
+//! gives out each worker's job (`process_job`) and makes the report (`finish_processes`); each
+//! process is a web worker with an instance of its own (of the same build, so it counts with
+//! the same instructions as a thread) that says it is ready (`process_ready`) and runs its job
+//! on its own thread (`run_job`).
 
 use std::sync::{Arc, Mutex};
 
@@ -15,10 +21,13 @@ use wasm_bindgen::prelude::*;
 use crate::error::SettingsError;
 use crate::info::{Tables, tables};
 use crate::measure::clock::Clock;
+use crate::model::execution::Model;
 use crate::model::interp::WriteBack;
+use crate::model::mode::{Mode, make_numbers};
 use crate::run::Run;
-use crate::run::report::RunReport;
-use crate::run::team::ThreadTeam;
+use crate::run::processes::{Child, WorkerResult, job, mark_engine, report};
+use crate::run::report::{EngineTimes, RunReport};
+use crate::run::team::{CurrentThread, ThreadTeam, name_instance};
 use crate::settings::{NAMES, Raw, Settings};
 
 #[cfg(feature = "threads")]
@@ -34,12 +43,19 @@ static PANIC: Mutex<Option<String>> = Mutex::new(None);
 static BASE_ORIGIN_MS: Mutex<f64> = Mutex::new(0.0);
 /// How racy increments write back in this engine, unless a run asks for one.
 static WRITE: Mutex<WriteBack> = Mutex::new(WriteBack::Store);
+/// The `processes` run being prepared by the host's engine: its settings and numbers.
+static PROCESSES: Mutex<Option<(Settings, Option<Vec<u32>>)>> = Mutex::new(None);
+/// A process worker between saying it is ready and getting its job.
+static CHILD: Mutex<Option<Child>> = Mutex::new(None);
 
 /// Prepares the module: installs the panic hook and fixes the clock's base. Call once, in the
 /// host worker, before anything else.
 #[wasm_bindgen]
 pub fn setup() {
     *lock(&BASE_ORIGIN_MS) = worker_performance().time_origin();
+    // A wasm instance has no process id: a random number names its memory in reports (below
+    // 2^53, so that it stays exact as a JS number).
+    name_instance(1 + (js_sys::Math::random() * 9e15) as u64);
     // The hook keeps the panic's message and place for `poll`; the host worker shows them on
     // the page (a worker's console is invisible to users).
     std::panic::set_hook(Box::new(|info| {
@@ -204,6 +220,102 @@ pub fn poll_live(cursors: Vec<u32>) -> js_sys::Array {
         .collect()
 }
 
+/// Prepares a `processes` run of `settings` (checked as every run's are), makes its numbers and
+/// marks this memory; returns the complete settings. The host then starts the workers.
+///
+/// # Errors
+/// A JS `Error` with one of [`SettingsError::code`].
+#[wasm_bindgen]
+pub fn start_processes(settings: JsValue) -> Result<JsValue, JsValue> {
+    let mut settings =
+        program_settings(&settings, default_settings()).map_err(|err| settings_error(&err))?;
+    settings.write = Some(settings.write.unwrap_or(*lock(&WRITE)));
+    settings.validate(Pool.capacity()).map_err(|err| settings_error(&err))?;
+    debug_assert_eq!(settings.model, Model::Processes);
+    let numbers = (settings.mode == Mode::Sum).then(|| make_numbers(settings.size));
+    mark_engine();
+    let complete = to_js(&settings);
+    *lock(&PROCESSES) = Some((settings, numbers));
+    Ok(complete)
+}
+
+/// The job of worker `index` of the prepared `processes` run: `{ settings, numbers }`, its
+/// numbers copied out of this memory into a buffer of their own.
+#[wasm_bindgen]
+pub fn process_job(index: usize) -> JsValue {
+    let prepared = lock(&PROCESSES);
+    let (settings, numbers) = prepared.as_ref().expect("a processes run is prepared");
+    let job = job(settings, numbers.as_deref(), index);
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&out, &"settings".into(), &to_js(&job.settings));
+    let _ = js_sys::Reflect::set(
+        &out,
+        &"numbers".into(),
+        &js_sys::Uint32Array::from(&job.numbers[..]).into(),
+    );
+    out.into()
+}
+
+/// The report of the prepared `processes` run from its workers' `results` and the host's
+/// clock readings (milliseconds on its `performance.now()`, which is this engine's clock).
+///
+/// # Errors
+/// A JS `Error` if a result is not one a worker sends.
+#[wasm_bindgen]
+pub fn finish_processes(
+    started_ms: f64,
+    go_ms: f64,
+    collected_ms: f64,
+    results: js_sys::Array,
+) -> Result<JsValue, JsValue> {
+    let (settings, numbers) = lock(&PROCESSES).take().expect("a processes run is prepared");
+    let results = results
+        .iter()
+        .map(|numbers| {
+            let numbers: js_sys::Float64Array = numbers.dyn_into().ok()?;
+            WorkerResult::from_numbers(&numbers.to_vec())
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| js_error("bad-result", "A process sent something that is not a result."))?;
+    let ns = |ms: f64| (ms.max(0.0) * 1e6) as u64;
+    let engine = EngineTimes {
+        started_ns: ns(started_ms),
+        go_ns: ns(go_ms),
+        collected_ns: ns(collected_ms),
+    };
+    let bytes = 4 * numbers.as_ref().map_or(0, |n| n.len() as u64);
+    Ok(report_to_js(report(&settings, numbers.as_deref(), engine, results, bytes)))
+}
+
+/// A process worker's first call (after `setup`): reads time on the host's clock from now on
+/// (`host_origin_ms`: its `performance.timeOrigin`), and marks its memory as worker `index`.
+#[wasm_bindgen]
+pub fn process_ready(index: usize, host_origin_ms: f64) {
+    *lock(&BASE_ORIGIN_MS) = host_origin_ms;
+    *lock(&CHILD) = Some(Child::ready(index, &WorkerClock::new()));
+}
+
+/// Runs a process worker's job (`settings`, and its `numbers`, copied into this memory by the
+/// call) and returns its result as numbers (see [`WorkerResult::to_numbers`]), with the size
+/// of this instance's memory.
+///
+/// # Errors
+/// A JS `Error` with one of [`SettingsError::code`].
+#[wasm_bindgen]
+pub fn run_job(settings: JsValue, numbers: Vec<u32>) -> Result<Vec<f64>, JsValue> {
+    let settings =
+        program_settings(&settings, default_settings()).map_err(|err| settings_error(&err))?;
+    let child = lock(&CHILD).take().expect("a process says it is ready before its job");
+    // The process's own thread: in the threaded build its pool is never started.
+    let mut result = child
+        .run(settings, numbers, &CurrentThread, &WorkerClock::new())
+        .map_err(|err| settings_error(&err))?;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let buffer: js_sys::ArrayBuffer = memory.buffer().unchecked_into();
+    result.place.memory_bytes = Some(u64::from(buffer.byte_length()));
+    Ok(result.to_numbers())
+}
+
 /// Asks the run under way, if any, to stop: its threads end within a block of iterations
 /// and the report counts what ran (`stopped: true`).
 #[wasm_bindgen]
@@ -239,27 +351,35 @@ pub fn poll() -> JsValue {
     #[serde(tag = "state", rename_all = "lowercase")]
     enum State {
         Idle,
-        Running { progress: Vec<u64>, shares: Vec<u64> },
-        Done { report: RunReport },
-        Panicked { message: String },
+        Running {
+            progress: Vec<u64>,
+            shares: Vec<u64>,
+        },
+        /// The report is added as it is (see [`report_to_js`]).
+        Done,
+        Panicked {
+            message: String,
+        },
     }
-    let mut timeline = Vec::new();
     let state = if let Some(message) = lock(&PANIC).clone() {
         State::Panicked { message }
-    } else if let Some(mut report) = lock(&FINISHED).take() {
-        timeline = std::mem::take(&mut report.timeline);
-        State::Done { report }
+    } else if let Some(report) = lock(&FINISHED).take() {
+        let value = to_js(&State::Done);
+        let _ = js_sys::Reflect::set(&value, &"report".into(), &report_to_js(report));
+        return value;
     } else if let Some(run) = lock(&CURRENT).as_ref() {
         State::Running { progress: run.progress(), shares: run.settings().shares() }
     } else {
         State::Idle
     };
-    let value = to_js(&state);
-    if !timeline.is_empty() {
-        let report =
-            js_sys::Reflect::get(&value, &"report".into()).expect("a done state has a report");
-        let _ = js_sys::Reflect::set(&report, &"timeline".into(), &timeline_to_js(&timeline));
-    }
+    to_js(&state)
+}
+
+/// A report as a JS object, its event logs as typed arrays (see [`timeline_to_js`]).
+fn report_to_js(mut report: RunReport) -> JsValue {
+    let timeline = std::mem::take(&mut report.timeline);
+    let value = to_js(&report);
+    let _ = js_sys::Reflect::set(&value, &"timeline".into(), &timeline_to_js(&timeline));
     value
 }
 

@@ -25,12 +25,25 @@ fn run_json_has_the_documented_fields() {
     let reports = json_lines(&output);
     assert_eq!(reports.len(), 1);
     let r = &reports[0];
-    for field in
-        ["mode", "threads", "total", "expected", "final", "lost", "wall_ms", "per_thread_ms"]
-    {
+    for field in [
+        "mode",
+        "model",
+        "threads",
+        "total",
+        "expected",
+        "final",
+        "lost",
+        "wall_ms",
+        "per_thread_ms",
+        "startup_ms",
+        "transfer_ms",
+        "compute_ms",
+        "total_ms",
+        "workers",
+    ] {
         assert!(r.get(field).is_some(), "missing {field} in {r}");
     }
-    assert_eq!(r["mode"], "mutex");
+    assert_eq!((r["mode"].as_str(), r["model"].as_str()), (Some("mutex"), Some("threads")));
     assert_eq!(r["threads"], 3);
     assert_eq!(r["final"], 100_001);
     assert_eq!(r["lost"], 0);
@@ -213,4 +226,50 @@ fn serve_refuses_paths_outside_its_root() {
         assert!(!response.starts_with("http/1.1 200"), "{path} was served: {response}");
         assert!(!response.contains("secret"), "{path} leaked the file outside the root");
     }
+}
+
+#[test]
+fn processes_are_real_children_that_share_no_memory() {
+    let output = run(&[
+        "--model",
+        "processes",
+        "--mode",
+        "sum",
+        "--threads",
+        "3",
+        "--total",
+        "300001",
+        "--size",
+        "10007",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let r = &json_lines(&output)[0];
+    assert_eq!((r["model"].as_str(), r["final"].as_u64()), (Some("processes"), Some(300_001)));
+    assert_eq!(r["sum"]["sum"], r["sum"]["expected_sum"]);
+    let workers = r["workers"].as_array().unwrap();
+    let pids: std::collections::HashSet<_> =
+        workers.iter().map(|w| w["instance"].as_u64()).collect();
+    assert_eq!(pids.len(), 3, "three processes: {workers:?}");
+    assert!(!pids.contains(&Some(u64::from(std::process::id()))));
+    for (i, worker) in workers.iter().enumerate() {
+        // Each found its memory fresh and kept its own number, though every child had written
+        // its own before any read: no child's write reached another, nor the parent.
+        assert_eq!(worker["found"], 0, "{worker}");
+        assert_eq!(worker["found_after"], i + 1, "{worker}");
+        assert!(worker["memory_bytes"].as_u64().unwrap() > 0);
+    }
+    assert_eq!(r["engine_cell_after"], 1_000_000, "the parent's mark is untouched");
+    for phase in ["startup_ms", "transfer_ms", "compute_ms", "total_ms"] {
+        assert!(r[phase].as_f64().unwrap() >= 0.0, "{phase} in {r}");
+    }
+    assert_eq!(r["transfer_bytes"], 4 * 10_007);
+}
+
+#[test]
+fn a_shared_counter_for_processes_is_refused_in_words() {
+    let refused = run(&["--model", "processes", "--mode", "racy"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("processes share no memory"), "{message}");
 }

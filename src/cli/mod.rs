@@ -1,8 +1,10 @@
 //! The native binary's commands and their arguments (parsed by clap).
 
+pub mod child;
 pub mod info;
 pub mod latency;
 pub mod matrix;
+pub mod processes;
 pub mod run;
 pub mod serve;
 
@@ -28,4 +30,7 @@ pub enum Command {
     Matrix(matrix::MatrixArgs),
     /// How late a sleeping thread wakes up beside CPU-bound threads, with and without the GIL.
     Latency(latency::LatencyArgs),
+    /// One worker process of `run --model processes` (started by it, not by hand).
+    #[command(hide = true)]
+    Child(child::ChildArgs),
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Args;
 use gil_playground::measure::clock::InstantClock;
 use gil_playground::model::bytecode::Statement;
+use gil_playground::model::execution::Model;
 use gil_playground::model::gil::Gil;
 use gil_playground::model::interp::{MemoryOrder, WriteBack};
 use gil_playground::model::mode::{Layout, Mode};
@@ -15,6 +16,8 @@ use gil_playground::run::run;
 use gil_playground::run::team::{MAX_NATIVE_THREADS, ScopedThreads};
 use gil_playground::settings::{Raw, Settings};
 
+use crate::cli::processes;
+
 /// The run's settings: the same names, values and defaults as the page's links and the
 /// engine's settings object (see `settings.rs`).
 #[derive(Args)]
@@ -22,12 +25,21 @@ pub struct SettingsArgs {
     /// The workload.
     #[arg(long, value_enum, default_value_t = Settings::default().mode)]
     mode: Mode,
-    /// Threads that run it at once.
+    /// How the workers are made: `threads` (one interpreter, one GIL), `subinterpreters` (a
+    /// GIL each, jobs and results copied through channels) or `processes` (this program
+    /// started as child processes, jobs and results through pipes).
+    #[arg(long, value_enum, default_value_t = Settings::default().model)]
+    model: Model,
+    /// Threads (or interpreters, or processes) that run it at once.
     #[arg(long, default_value_t = Settings::default().threads)]
     threads: usize,
     /// Increments in all, split across the threads (at most 2,000,000,000).
     #[arg(long, default_value_t = Settings::default().total)]
     total: u64,
+    /// `sum`: how many numbers to make, split in slices across the workers (at most
+    /// 16,000,000).
+    #[arg(long, default_value_t = Settings::default().size)]
+    size: usize,
     /// Where `private` mode's counters live: `padded` (a cache line each) or `packed` (side
     /// by side, so cores fight over shared lines: false sharing).
     #[arg(long, value_enum, default_value_t = Settings::default().layout)]
@@ -70,8 +82,10 @@ impl SettingsArgs {
     pub fn settings(&self) -> Result<Settings, String> {
         let settings = Settings {
             mode: self.mode,
+            model: self.model,
             threads: self.threads,
             total: self.total,
+            size: self.size,
             layout: self.layout,
             gil: self.gil,
             interval: self.interval,
@@ -120,7 +134,11 @@ pub fn main(args: RunArgs) -> ExitCode {
     let clock = InstantClock::new();
     let mut timelines = Vec::new();
     for _ in 0..args.repeat {
-        let report = match run(settings.clone(), &ScopedThreads, &clock) {
+        let report = match settings.model {
+            Model::Processes => processes::run(&settings),
+            _ => run(settings.clone(), &ScopedThreads, &clock).map_err(|err| err.to_string()),
+        };
+        let report = match report {
             Ok(report) => report,
             Err(err) => {
                 eprintln!("error: {err}");
@@ -188,16 +206,36 @@ fn text(r: &RunReport) -> String {
     } else {
         String::new()
     };
+    let p = &r.phases;
+    let memory: Vec<String> = r
+        .workers
+        .iter()
+        .filter_map(|w| w.memory_bytes)
+        .map(|bytes| format!("{:.1} MB", bytes as f64 / 1e6))
+        .collect();
+    let memory = match memory.is_empty() {
+        true => String::new(),
+        false => format!("            each worker's own memory: {}\n", memory.join(", ")),
+    };
+    let sum = r.sum.map_or(String::new(), |check| {
+        format!("sum         {} (expected {})\n", check.sum, check.expected_sum)
+    });
     format!(
-        "mode {} | {} threads | {} increments | {order}\n\
+        "mode {} | {} | {} workers | {} increments | {order}\n\
+         phases      start-up {:.3} ms, transfer {:.3} ms, compute {:.1} ms, total {:.1} ms\n{memory}\
          wall        {:>12.1} ms   ({:.1} M increments/s)\n\
          per thread  {} ms\n\
          expected    {:>12}\n\
          final       {:>12}\n\
-         lost        {:>12}   ({:.2}%)\n{gil}{lock}{layout}\n",
+         lost        {:>12}   ({:.2}%)\n{sum}{gil}{lock}{layout}\n",
         settings.mode,
+        settings.model,
         settings.threads,
         group(settings.total),
+        p.startup_ms,
+        p.transfer_ms,
+        p.compute_ms,
+        p.total_ms,
         r.wall_ms,
         r.million_per_second,
         per_thread.join(", "),

@@ -108,7 +108,7 @@ impl Event {
 }
 
 /// Time spent in each state, in nanoseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct StateTimes {
     /// See [`State::Running`].
     pub running: u64,
@@ -156,8 +156,8 @@ impl StateTimes {
 }
 
 /// Exact counts of one thread, or summed over a run's threads (kept even when an event log
-/// is full).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+/// is full). A worker process sends them back with its result.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Times it took the GIL.
     pub gil_acquisitions: u64,

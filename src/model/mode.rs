@@ -12,9 +12,9 @@
 //! `new`, `count` and `total` (the compiler points at each). Nothing else: the page, the URL,
 //! the embed API, the CLI, the tests and the bench read the table.
 
-use std::ops::DerefMut;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::ops::{DerefMut, Range};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
@@ -283,6 +283,27 @@ def work(num):
             per_thread: true,
             objects: ObjectWork::RefImmortal,
         },
+        /// Each thread adds up its own slice of an array of numbers.
+        Sum => ModeSpec {
+            about: About {
+                name: "sum",
+                label: "Sum of numbers (a slice each)",
+                explain: "Each worker adds up its own slice of an array of numbers the engine made (size numbers in all), going round its slice until it has made its share of the total additions. Threads read the array where it lies; subinterpreters and processes are sent a copy of their slice first, so the size of the data shows as transfer.",
+            },
+            python: "# each worker adds up its own slice of the numbers
+numbers = [...]  # SIZE numbers, made before any worker starts
+
+def work(chunk, additions):
+    total = 0
+    for x in itertools.islice(itertools.cycle(chunk), additions):
+        total += x
+    return total",
+            steps: PLAIN,
+            locks: false,
+            exact: true,
+            per_thread: true,
+            objects: ObjectWork::Numbers,
+        },
     }
 }
 
@@ -441,6 +462,117 @@ impl PrivateCounters {
     }
 }
 
+/// The numbers of a `sum` run: made by the engine before any worker starts, the same every
+/// time for a size (small values, so every sum fits a `u64`).
+pub fn make_numbers(size: usize) -> Vec<u32> {
+    (0..size as u32).map(|i| i.wrapping_mul(0x9E37_79B9) >> 24).collect()
+}
+
+/// What `additions` additions going round `numbers` from its start add up to.
+pub fn expected_sum(numbers: &[u32], additions: u64) -> u64 {
+    let sum = |part: &[u32]| part.iter().map(|&x| u64::from(x)).sum::<u64>();
+    let len = numbers.len() as u64;
+    if len == 0 {
+        return 0;
+    }
+    (additions / len) * sum(numbers) + sum(&numbers[..(additions % len) as usize])
+}
+
+/// A worker's numbers: a slice of an array, its own or one it shares with the other threads.
+#[derive(Clone)]
+pub struct Slice {
+    numbers: Arc<Vec<u32>>,
+    range: Range<usize>,
+}
+
+impl Slice {
+    /// `range` of `numbers` (threads share the engine's array this way, without a copy).
+    pub fn of(numbers: &Arc<Vec<u32>>, range: Range<usize>) -> Self {
+        Slice { numbers: Arc::clone(numbers), range }
+    }
+
+    /// Numbers of the worker's own (a copy it received).
+    pub fn own(numbers: Vec<u32>) -> Self {
+        let range = 0..numbers.len();
+        Slice { numbers: Arc::new(numbers), range }
+    }
+
+    /// The numbers.
+    pub fn get(&self) -> &[u32] {
+        &self.numbers[self.range.clone()]
+    }
+}
+
+/// One `sum` worker: where its numbers are, where its loop goes on, how many it added.
+#[derive(Default)]
+struct SumSlot {
+    numbers: OnceLock<Slice>,
+    /// Only its own thread touches these two (atomics to keep the counters `Sync`).
+    next: AtomicUsize,
+    added: AtomicU64,
+}
+
+/// The `sum` mode's counters: each worker's `total` (laid out like private counters) and its
+/// numbers, handed over before it starts (see [`SumCounters::hand`]).
+pub struct SumCounters {
+    totals: PrivateCounters,
+    slots: Box<[SumSlot]>,
+}
+
+impl SumCounters {
+    fn new(threads: usize, layout: Layout) -> Self {
+        SumCounters {
+            totals: PrivateCounters::new(threads, layout),
+            slots: (0..threads).map(|_| SumSlot::default()).collect(),
+        }
+    }
+
+    /// Gives thread `thread` its numbers (once).
+    pub fn hand(&self, thread: usize, numbers: Slice) {
+        if self.slots[thread].numbers.set(numbers).is_err() {
+            unreachable!("each worker gets its numbers once");
+        }
+    }
+
+    /// `n` more additions of thread `thread`, going on where its last ones stopped.
+    #[inline(always)]
+    fn add<'c, K: Kernel, I: Interpreter<'c>>(&self, thread: usize, n: u64, interp: &mut I) -> u64 {
+        let slot = &self.slots[thread];
+        let numbers = slot.numbers.get().expect("a sum worker has its numbers").get();
+        let total = self.totals.cell(thread);
+        let mut at = slot.next.load(Ordering::Relaxed);
+        let ran = blocks(n, interp, |i, s| {
+            let x = numbers[at];
+            at = if at + 1 == numbers.len() { 0 } else { at + 1 };
+            load_write::<K, _>(total, u64::from(x), i, s);
+        });
+        slot.next.store(at, Ordering::Relaxed);
+        slot.added.fetch_add(ran, Ordering::Relaxed);
+        ran
+    }
+
+    /// Numbers added by every thread.
+    pub fn added(&self) -> u64 {
+        self.slots.iter().map(|s| s.added.load(Ordering::Relaxed)).sum()
+    }
+
+    /// What every thread's `total` came to, added up.
+    pub fn sum(&self) -> u64 {
+        self.totals.sum()
+    }
+
+    /// What the sum must be, from each thread's numbers and how many it added.
+    pub fn expected(&self) -> u64 {
+        self.slots
+            .iter()
+            .filter_map(|slot| {
+                let numbers = slot.numbers.get()?;
+                Some(expected_sum(numbers.get(), slot.added.load(Ordering::Relaxed)))
+            })
+            .sum()
+    }
+}
+
 /// The counters of one run, one variant per mode. Shared counters sit on their own cache line
 /// so that the modes compare the cost of sharing, not accidental false sharing with a
 /// neighbour (unless the private counters are asked to be [`Layout::Packed`]).
@@ -462,6 +594,8 @@ pub enum Counters {
     /// See [`Mode::Refs`], [`Mode::RefsOwn`] and [`Mode::RefsImmortal`]: each thread counts its
     /// iterations on a counter of its own (the references are the heap's).
     Refs(PrivateCounters),
+    /// See [`Mode::Sum`].
+    Sum(SumCounters),
 }
 
 impl Counters {
@@ -479,6 +613,15 @@ impl Counters {
             Mode::Refs | Mode::RefsOwn | Mode::RefsImmortal => {
                 Counters::Refs(PrivateCounters::new(threads, Layout::Padded))
             }
+            Mode::Sum => Counters::Sum(SumCounters::new(threads, layout)),
+        }
+    }
+
+    /// The `sum` mode's counters (`None` in the other modes).
+    pub fn sums(&self) -> Option<&SumCounters> {
+        match self {
+            Counters::Sum(sums) => Some(sums),
+            _ => None,
         }
     }
 
@@ -498,6 +641,7 @@ impl Counters {
             Counters::Private(cells) | Counters::Refs(cells) | Counters::Waiting(cells, _) => {
                 cells.sum()
             }
+            Counters::Sum(sums) => sums.added(),
         }
     }
 
@@ -512,11 +656,12 @@ impl Counters {
         clock: &'c dyn Clock,
     ) -> u64 {
         match self {
-            Counters::Racy(cell) => blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s)),
+            Counters::Racy(cell) => blocks(n, interp, |i, s| load_write::<K, _>(cell, 1, i, s)),
             Counters::Private(cells) => {
                 let cell = cells.cell(thread);
-                blocks(n, interp, |i, s| load_write::<K, _>(cell, i, s))
+                blocks(n, interp, |i, s| load_write::<K, _>(cell, 1, i, s))
             }
+            Counters::Sum(sums) => sums.add::<K, I>(thread, n, interp),
             Counters::Refs(cells) => {
                 let cell = cells.cell(thread);
                 blocks(n, interp, |i, s| {
@@ -530,7 +675,7 @@ impl Counters {
             Counters::Waiting(cells, wait) => {
                 let cell = cells.cell(thread);
                 blocks(n, interp, |i, s| {
-                    load_write::<K, _>(cell, i, s);
+                    load_write::<K, _>(cell, 1, i, s);
                     wait_sometimes(cell, i, *wait, clock);
                 })
             }
@@ -606,7 +751,9 @@ impl Counters {
                     s.step(i, Step::Jump);
                 })
             }
-            Counters::Atomic(_) => unreachable!("a C extension's atomic add has no Python objects"),
+            Counters::Atomic(_) | Counters::Sum(_) => {
+                unreachable!("a C extension's atomic add and a flat array have no Python objects")
+            }
         }
     }
 }
@@ -750,15 +897,20 @@ fn blocks<'c, I: Interpreter<'c>>(
     n - left
 }
 
-/// `counter["value"] += 1` as a separate atomic load and atomic write. A stepped iteration
+/// `counter["value"] += add` as a separate atomic load and atomic write. A stepped iteration
 /// writes with a swap, so the interpreter sees what the write replaced (a stale write can only
 /// happen there: a GIL thread is switched out only between steps).
 #[inline(always)]
-fn load_write<'c, K: Kernel, I: Interpreter<'c>>(cell: &AtomicU64, interp: &mut I, s: Stepping) {
+fn load_write<'c, K: Kernel, I: Interpreter<'c>>(
+    cell: &AtomicU64,
+    add: u64,
+    interp: &mut I,
+    s: Stepping,
+) {
     s.step(interp, Step::Loop);
     let read = cell.load(K::LOAD);
     s.step(interp, Step::Read);
-    let value = read + 1;
+    let value = read + add;
     s.step(interp, Step::Add);
     if s.0 {
         let replaced = cell.swap(value, K::STORE);
@@ -836,12 +988,21 @@ mod tests {
         assert_eq!(names.len(), Mode::ALL.len(), "names are unique");
     }
 
+    /// Fresh counters for one thread of `mode`, with three numbers to add in `sum`.
+    fn one_thread(mode: Mode) -> Counters {
+        let counters = Counters::new(mode, 1, Layout::Padded, Duration::ZERO);
+        if let Some(sums) = counters.sums() {
+            sums.hand(0, Slice::own(vec![5, 0, 7]));
+        }
+        counters
+    }
+
     #[test]
     fn one_thread_counts_exactly_in_every_mode() {
         let clock = InstantClock::new();
         for &mode in Mode::ALL {
             for n in [0, 1, BLOCK - 1, BLOCK, 1000] {
-                let counters = Counters::new(mode, 1, Layout::Padded, Duration::ZERO);
+                let counters = one_thread(mode);
                 let mut free = FreeThreads::new(&clock, &NEVER_STOP);
                 counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
                 assert_eq!(counters.total(&clock, None), n, "{mode}");
@@ -882,13 +1043,36 @@ mod tests {
     fn each_mode_walks_its_steps_in_order() {
         let clock = InstantClock::new();
         for &mode in Mode::ALL {
-            let counters = Counters::new(mode, 1, Layout::Padded, Duration::ZERO);
+            let counters = one_thread(mode);
             let mut trace = Trace(Vec::new(), FreeThreads::new(&clock, &NEVER_STOP));
             counters.count::<SeqCstSwap, _>(0, 2, &mut trace, &clock);
             let steps = mode.spec().steps;
             assert_eq!(trace.0, [steps, steps].concat(), "{mode}");
             assert_eq!(counters.total(&clock, None), 2);
         }
+    }
+
+    #[test]
+    fn a_sum_goes_round_its_numbers_across_chunks() {
+        let clock = InstantClock::new();
+        let counters = one_thread(Mode::Sum);
+        let mut free = FreeThreads::new(&clock, &NEVER_STOP);
+        for n in [2, 5, 0, 1] {
+            counters.count::<SeqCstStore, _>(0, n, &mut free, &clock);
+        }
+        let sums = counters.sums().unwrap();
+        // 5, 0, 7, 5, 0, 7, 5, 0
+        assert_eq!((sums.added(), sums.sum()), (8, 29));
+        assert_eq!(sums.sum(), expected_sum(&[5, 0, 7], 8));
+        assert_eq!(expected_sum(&[5, 0, 7], 0), 0);
+    }
+
+    #[test]
+    fn the_numbers_are_the_same_every_time_and_small() {
+        let numbers = make_numbers(100_000);
+        assert_eq!(numbers, make_numbers(100_000));
+        assert!(numbers.iter().all(|&x| x < 256));
+        assert!(numbers.iter().collect::<std::collections::HashSet<_>>().len() > 200);
     }
 
     #[test]

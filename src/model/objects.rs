@@ -89,6 +89,15 @@ pub enum ObjectWork {
     RefOwn,
     /// `x = None`: take and drop a reference to an immortal object.
     RefImmortal,
+    /// `total += x` over numbers in a flat array (`sum`): no objects emulated.
+    Numbers,
+}
+
+impl ObjectWork {
+    /// Whether an object model applies: the mode's Python touches objects the heap emulates.
+    pub fn has_objects(self) -> bool {
+        !matches!(self, ObjectWork::NotPython | ObjectWork::Numbers)
+    }
 }
 
 /// The default busy work per bytecode instruction, in nanoseconds: calibrated so that the
@@ -313,6 +322,18 @@ pub struct ObjectCheck {
     pub leaked_ints: i64,
     /// Whether an immortal object's header was ever written.
     pub immortal_written: bool,
+}
+
+impl ObjectCheck {
+    /// The checks of several heaps (one per interpreter) together.
+    pub fn sum(all: impl IntoIterator<Item = ObjectCheck>) -> ObjectCheck {
+        all.into_iter().fold(ObjectCheck::default(), |a, c| ObjectCheck {
+            dict_count_drift: a.dict_count_drift + c.dict_count_drift,
+            object_count_drift: a.object_count_drift + c.object_count_drift,
+            leaked_ints: a.leaked_ints + c.leaked_ints,
+            immortal_written: a.immortal_written || c.immortal_written,
+        })
+    }
 }
 
 /// One thread's side of the heap: its pool of ints and its counts.

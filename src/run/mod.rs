@@ -1,12 +1,26 @@
-//! One run: split the total, start every thread at a spinning barrier, count (with or without
-//! the emulated GIL), report.
+//! One run: split the total, make the workers, start them together, count (with or without
+//! the emulated GIL), collect the results, report.
+//!
+//! A run happens in one memory, in one of two execution models (see
+//! [`crate::model::execution`]):
+//! - threads: every worker is a thread of one interpreter (one set of counters, objects and
+//!   GIL); they meet at a spinning start barrier and read the engine's memory directly;
+//! - subinterpreters: every worker is a thread that first makes an interpreter of its own
+//!   (counters, objects, GIL) and tells a main interpreter, on a thread of its own, that it is
+//!   ready; the main interpreter then sends each its job through a [`channel`] (its numbers
+//!   copied) and collects the results the same way.
+//!
+//! Processes do not run here: the edges start them ([`processes`] is what each one runs and
+//! how their results become one report).
 
+pub mod channel;
 pub mod matrix;
+pub mod processes;
 pub mod report;
 pub mod team;
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
@@ -15,16 +29,21 @@ use crate::error::SettingsError;
 use crate::measure::clock::Clock;
 use crate::measure::timeline::{LiveLog, ThreadTimeline};
 use crate::model::bytecode::Statement;
+use crate::model::execution::Model;
 use crate::model::gil::{EmulatedGil, Gil, GilThread, Profile, Py39, Py310, Py310Call};
 use crate::model::interp::{
     FreeThreads, Interpreter, Kernel, MemoryOrder, NEVER_STOP, RelaxedStore, RelaxedSwap,
     SeqCstStore, SeqCstSwap, Step, WriteBack,
 };
-use crate::model::mode::Counters;
-use crate::model::objects::{Heap, ObjectCounts, ObjectThread, ObjectWork, Objects};
+use crate::model::mode::{Counters, Mode, Slice, expected_sum, make_numbers};
+use crate::model::objects::{Heap, ObjectCheck, ObjectCounts, ObjectThread, ObjectWork, Objects};
 use crate::settings::Settings;
-use report::{Latency, ObjectSummary, RunReport, ThreadSample};
-use team::{SpinBarrier, ThreadTeam, thread_identity};
+use channel::{Channel, Job, Reply};
+use report::{
+    ENGINE_MARK, EngineTimes, Latency, ObjectSummary, Phases, RunReport, SumCheck, ThreadSample,
+    WorkerPlace,
+};
+use team::{SpinBarrier, ThreadTeam, instance, thread_identity};
 
 /// Increments between two progress updates: often enough for a live display, rare enough
 /// (one store per 65,536 increments) to cost nothing measurable.
@@ -37,6 +56,56 @@ pub struct RunHooks {
     pub forced_serve_point: Option<Step>,
 }
 
+/// One interpreter: its counters, its GIL (when on) and its objects (with an object model).
+/// The threads of a run share one; each subinterpreter has its own.
+struct Interp {
+    counters: Counters,
+    gil: Option<EmulatedGil>,
+    heap: Option<Heap>,
+}
+
+impl Interp {
+    fn new(settings: &Settings, threads: usize, hooks: RunHooks) -> Self {
+        let wait = Duration::from_nanos((settings.wait * 1e6) as u64);
+        let work = settings.mode.spec().objects;
+        Interp {
+            counters: Counters::new(settings.mode, threads, settings.layout, wait),
+            gil: settings.gil.is_on().then(|| {
+                EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
+            }),
+            heap: (settings.objects != Objects::None && work.has_objects()).then(|| {
+                Heap::new(settings.objects, work, threads, settings.statement == Statement::Call)
+            }),
+        }
+    }
+
+    /// What its counter reads once its threads are done.
+    fn count(&self, clock: &dyn Clock) -> u64 {
+        self.counters.total(clock, self.heap.as_ref())
+    }
+
+    /// `sum`: what its threads' totals add up to.
+    fn sum(&self) -> u64 {
+        self.counters.sums().map_or(0, |sums| sums.sum())
+    }
+}
+
+/// The channels of a `subinterpreters` run: one for each interpreter's job, one for what they
+/// send back.
+struct Channels {
+    jobs: Box<[Channel<Job>]>,
+    replies: Channel<Reply>,
+}
+
+/// What the main interpreter of a `subinterpreters` run collected.
+struct Collected {
+    count: u64,
+    sum: u64,
+    go_ns: u64,
+    collected_ns: u64,
+    bytes: u64,
+}
+
 /// A run that has been set up and can be executed once.
 ///
 /// Shared between the thread that executes it and any thread that watches its
@@ -44,19 +113,30 @@ pub struct RunHooks {
 pub struct Run {
     settings: Settings,
     write: WriteBack,
-    counters: Counters,
+    hooks: RunHooks,
+    /// Threads: the one interpreter, made with the run. Subinterpreters: one per worker, each
+    /// made by its own thread as part of its start-up.
+    interps: Box<[OnceLock<Interp>]>,
+    /// `sum`: the numbers the engine made.
+    numbers: Option<Arc<Vec<u32>>>,
+    /// Threads: where they meet to start together.
     barrier: SpinBarrier,
+    /// Subinterpreters: their channels.
+    channels: Option<Channels>,
+    collected: OnceLock<Collected>,
     progress: Box<[CachePadded<AtomicU64>]>,
     samples: Box<[OnceLock<ThreadResult>]>,
-    gil: Option<EmulatedGil>,
-    /// The interpreter's objects, when an object model is chosen and the mode is Python.
-    heap: Option<Heap>,
     /// Per-instruction busy work in spin units, fixed when the run starts.
     units: OnceLock<u32>,
     /// Raised by [`Run::stop`], or when the probe is done: threads end their loops early.
     stop: AtomicBool,
     /// Raised by [`Run::stop`] only: the user stopped the run.
     user_stop: AtomicBool,
+    /// Held while an interpreter is added and while the run halts, so that an interpreter
+    /// made during a stop is stopped too.
+    halting: Mutex<()>,
+    /// The cell of this memory every worker writes its number into (see [`WorkerPlace`]).
+    mark: AtomicU64,
     /// The probe's log and how late each of its wake-ups was, in nanoseconds.
     probe: OnceLock<(ThreadTimeline, Vec<u64>)>,
     /// What each thread (and the probe) publishes while the run is under way.
@@ -82,28 +162,71 @@ impl Run {
         hooks: RunHooks,
     ) -> Result<Self, SettingsError> {
         settings.validate(team.capacity())?;
+        // Made before anything is timed, as a script builds its list before its workers start.
+        let numbers = (settings.mode == Mode::Sum).then(|| make_numbers(settings.size));
+        Run::build(settings, hooks, numbers)
+    }
+
+    /// A run of one thread over `numbers` of its own (`sum`): what a process does with its job.
+    pub(crate) fn over(
+        settings: Settings,
+        team: &dyn ThreadTeam,
+        numbers: Vec<u32>,
+    ) -> Result<Self, SettingsError> {
+        settings.validate(team.capacity())?;
+        let numbers = (settings.mode == Mode::Sum).then_some(numbers);
+        Run::build(settings, RunHooks::default(), numbers)
+    }
+
+    fn build(
+        settings: Settings,
+        hooks: RunHooks,
+        numbers: Option<Vec<u32>>,
+    ) -> Result<Self, SettingsError> {
         let n = settings.threads;
-        let wait = Duration::from_nanos((settings.wait * 1e6) as u64);
+        let subinterpreters = match settings.model {
+            Model::Threads => false,
+            Model::Subinterpreters => true,
+            Model::Processes => {
+                return Err(SettingsError::Incompatible {
+                    setting: "model",
+                    why: "Processes are started by the CLI (child processes) and by the page (web workers), not on a team of threads.".to_owned(),
+                });
+            }
+        };
+        let numbers = numbers.map(Arc::new);
+        let interps: Box<[OnceLock<Interp>]> =
+            (0..if subinterpreters { n } else { 1 }).map(|_| OnceLock::new()).collect();
+        if !subinterpreters {
+            let interp = Interp::new(&settings, n, hooks);
+            if let (Some(sums), Some(numbers)) = (interp.counters.sums(), &numbers) {
+                // Threads read the engine's numbers where they are: no copy.
+                for thread in 0..n {
+                    sums.hand(thread, Slice::of(numbers, settings.slice_of(thread)));
+                }
+            }
+            let _ = interps[0].set(interp);
+        }
         Ok(Run {
             write: settings.write.unwrap_or(WriteBack::Store),
-            counters: Counters::new(settings.mode, n, settings.layout, wait),
+            hooks,
+            interps,
+            numbers,
             barrier: SpinBarrier::new(n + usize::from(settings.probe > 0)),
+            channels: subinterpreters.then(|| Channels {
+                jobs: (0..n).map(|_| Channel::new()).collect(),
+                replies: Channel::new(),
+            }),
+            collected: OnceLock::new(),
             progress: (0..n).map(|_| CachePadded::new(AtomicU64::new(0))).collect(),
             samples: (0..n).map(|_| OnceLock::new()).collect(),
-            heap: (settings.objects != Objects::None
-                && settings.mode.spec().objects != ObjectWork::NotPython)
-                .then(|| {
-                    let calls = settings.statement == Statement::Call;
-                    Heap::new(settings.objects, settings.mode.spec().objects, n, calls)
-                }),
             units: OnceLock::new(),
             stop: AtomicBool::new(false),
             user_stop: AtomicBool::new(false),
+            halting: Mutex::new(()),
+            mark: AtomicU64::new(ENGINE_MARK),
             probe: OnceLock::new(),
             live: (0..n + usize::from(settings.probe > 0)).map(|_| LiveLog::default()).collect(),
-            gil: settings.gil.is_on().then(|| {
-                EmulatedGil::new(settings.gil, settings.interval, hooks.forced_serve_point)
-            }),
             settings,
         })
     }
@@ -123,8 +246,9 @@ impl Run {
 
     /// Ends every thread's loop early (the user stopped, or the probe is done).
     fn halt(&self) {
+        let _halting = self.halting.lock().unwrap_or_else(PoisonError::into_inner);
         self.stop.store(true, Ordering::Relaxed);
-        if let Some(gil) = &self.gil {
+        for gil in self.interps.iter().filter_map(|i| i.get()?.gil.as_ref()) {
             gil.stop();
         }
     }
@@ -149,40 +273,45 @@ impl Run {
         self.progress.iter().map(|p| p.load(Ordering::Relaxed)).collect()
     }
 
+    /// The interpreter worker `index` runs in, and its thread there.
+    fn place(&self, index: usize) -> (&Interp, usize) {
+        let (interp, thread) = match self.channels {
+            Some(_) => (index, 0),
+            None => (0, index),
+        };
+        (
+            self.interps[interp].get().expect("a worker's interpreter is made before it counts"),
+            thread,
+        )
+    }
+
     /// Runs the workload on `team`'s threads, timing with `clock`, and reports.
     pub fn execute(&self, team: &dyn ThreadTeam, clock: &dyn Clock) -> RunReport {
-        let units = *self.units.get_or_init(|| match &self.heap {
-            Some(_) => spin_units(self.settings.cost, clock),
-            None => 0,
-        });
-        let threads = self.settings.threads;
-        team.run(threads + usize::from(self.settings.probe > 0), &|index| {
-            if index == threads {
-                self.probe(index, clock);
-            } else {
-                self.thread(index, clock);
-            }
-        });
-        let mut samples = Vec::new();
-        let mut timeline = Vec::new();
-        let mut object_counts = Vec::new();
-        for slot in self.samples.iter() {
-            let (sample, log, counts) =
-                slot.get().expect("every thread of the run records a sample");
-            samples.push(*sample);
-            timeline.push(log.clone());
-            object_counts.extend(counts);
-        }
+        let gathered = self.gather(team, clock);
         let settings = Settings { write: Some(self.write), ..self.settings.clone() };
-        let heap = self.heap.as_ref();
-        let objects = heap.map(|heap| ObjectSummary {
-            counts: ObjectCounts::sum(&object_counts),
-            check: heap.check(),
-            units_per_instruction: units,
+        let samples: Vec<ThreadSample> = gathered.results.iter().map(|r| r.sample).collect();
+        let timeline = gathered.results.iter().map(|r| r.timeline.clone()).collect();
+        let mut report = RunReport::new(settings, gathered.count, &samples, timeline);
+        report.phases = Phases::measure(gathered.engine, &samples, gathered.bytes);
+        report.workers = gathered.results.iter().map(|r| r.place).collect();
+        report.engine_cell_after = self.mark.load(Ordering::SeqCst);
+        report.sum = self.numbers.as_ref().map(|numbers| SumCheck {
+            sum: gathered.sum,
+            expected_sum: samples
+                .iter()
+                .enumerate()
+                .map(|(i, s)| expected_sum(&numbers[self.settings.slice_of(i)], s.increments))
+                .sum(),
         });
-        let mut report =
-            RunReport::new(settings, self.counters.total(clock, heap), &samples, timeline);
-        report.summary.objects = objects;
+        let heaps: Vec<&Heap> =
+            self.interps.iter().filter_map(|i| i.get()?.heap.as_ref()).collect();
+        if !heaps.is_empty() {
+            report.summary.objects = Some(ObjectSummary {
+                counts: ObjectCounts::sum(gathered.results.iter().flat_map(|r| &r.objects)),
+                check: ObjectCheck::sum(heaps.iter().map(|heap| heap.check())),
+                units_per_instruction: gathered.units,
+            });
+        }
         if let Some((log, late)) = self.probe.get() {
             report.latency = Some(Latency::new(self.settings.wait, late));
             let mut log = log.clone();
@@ -199,6 +328,46 @@ impl Run {
             report.loss_percent = 100.0 * report.lost as f64 / report.expected.max(1) as f64;
         }
         report
+    }
+
+    /// Runs the workers and collects what they measured and sent back.
+    pub(crate) fn gather(&self, team: &dyn ThreadTeam, clock: &dyn Clock) -> Gathered {
+        let has_heap = self.settings.objects != Objects::None
+            && self.settings.mode.spec().objects.has_objects();
+        let units = *self.units.get_or_init(|| match has_heap {
+            true => spin_units(self.settings.cost, clock),
+            false => 0,
+        });
+        let threads = self.settings.threads;
+        // Beside the workers: the probe (threads) or the main interpreter (subinterpreters).
+        let extra = usize::from(self.settings.probe > 0 || self.channels.is_some());
+        let started_ns = clock.now_ns();
+        team.run(threads + extra, &|index| match (&self.channels, index == threads) {
+            (_, false) => self.worker(index, clock),
+            (None, true) => self.probe(index, clock),
+            (Some(channels), true) => self.main_interpreter(channels, clock),
+        });
+        let results: Vec<ThreadResult> = self
+            .samples
+            .iter()
+            .map(|slot| slot.get().expect("every worker of the run records a sample").clone())
+            .collect();
+        let (engine, count, sum, bytes) = match self.collected.get() {
+            Some(c) => (
+                EngineTimes { started_ns, go_ns: c.go_ns, collected_ns: c.collected_ns },
+                c.count,
+                c.sum,
+                c.bytes,
+            ),
+            None => {
+                // Threads: the results are in the engine's memory, read after the join.
+                let (interp, _) = self.place(0);
+                let (count, sum) = (interp.count(clock), interp.sum());
+                let go_ns = results.iter().map(|r| r.sample.start_ns).min().unwrap_or(started_ns);
+                (EngineTimes { started_ns, go_ns, collected_ns: clock.now_ns() }, count, sum, 0)
+            }
+        };
+        Gathered { results, engine, count, sum, bytes, units }
     }
 
     /// The responsiveness probe: sleeps `wait` again and again (releasing the GIL, as
@@ -220,7 +389,7 @@ impl Run {
                 late.push(woke.saturating_sub(start).saturating_sub(wait.as_nanos() as u64));
             }
         };
-        let log = match &self.gil {
+        let log = match &self.place(0).0.gil {
             None => {
                 let mut interp = FreeThreads::new(clock, &NEVER_STOP);
                 interp.recorder().publish_to(&self.live[index]);
@@ -245,96 +414,185 @@ impl Run {
         self.halt();
     }
 
-    fn thread(&self, index: usize, clock: &dyn Clock) {
+    /// The main interpreter of a `subinterpreters` run: waits until every interpreter is
+    /// ready, sends each its job (its numbers copied into the message), collects the results.
+    fn main_interpreter(&self, channels: &Channels, clock: &dyn Clock) {
+        for _ in 0..self.settings.threads {
+            let Reply::Ready = channels.replies.recv() else {
+                unreachable!("an interpreter says it is ready before it gets its job")
+            };
+        }
+        let go_ns = clock.now_ns();
+        let mut bytes = 0;
+        for (index, jobs) in channels.jobs.iter().enumerate() {
+            let numbers = self
+                .numbers
+                .as_ref()
+                .map_or_else(Vec::new, |numbers| numbers[self.settings.slice_of(index)].to_vec());
+            let job = Job { increments: self.settings.share_of(index), numbers };
+            bytes += job.bytes();
+            jobs.send(job);
+        }
+        let (mut count, mut sum) = (0, 0);
+        for _ in 0..self.settings.threads {
+            let Reply::Done { count: c, sum: s } = channels.replies.recv() else {
+                unreachable!("every interpreter was ready before the jobs went out")
+            };
+            count += c;
+            sum += s;
+        }
+        let collected = Collected { count, sum, go_ns, collected_ns: clock.now_ns(), bytes };
+        if self.collected.set(collected).is_err() {
+            unreachable!("a run is executed once");
+        }
+    }
+
+    /// A subinterpreter makes its own interpreter (counters, GIL, objects).
+    fn make_interp(&self, index: usize) {
+        let interp = Interp::new(&self.settings, 1, self.hooks);
+        let _halting = self.halting.lock().unwrap_or_else(PoisonError::into_inner);
+        if let (true, Some(gil)) = (self.stop.load(Ordering::Relaxed), &interp.gil) {
+            gil.stop();
+        }
+        if self.interps[index].set(interp).is_err() {
+            unreachable!("each interpreter is made once");
+        }
+    }
+
+    fn worker(&self, index: usize, clock: &dyn Clock) {
+        let ready_ns = clock.now_ns();
         let identity = thread_identity();
-        // With a probe, the other threads run until it is done.
-        let increments =
-            if self.settings.probe > 0 { u64::MAX >> 8 } else { self.settings.share_of(index) };
-        self.barrier.wait(index, clock);
+        if self.channels.is_some() {
+            self.make_interp(index);
+        }
+        let found = self.mark.swap(index as u64 + 1, Ordering::SeqCst);
+        let increments = match &self.channels {
+            None => {
+                self.barrier.wait(index, clock);
+                // With a probe, the other threads run until it is done.
+                if self.settings.probe > 0 { u64::MAX >> 8 } else { self.settings.share_of(index) }
+            }
+            Some(channels) => {
+                channels.replies.send(Reply::Ready);
+                let job = channels.jobs[index].recv();
+                if let Some(sums) = self.place(index).0.counters.sums() {
+                    sums.hand(0, Slice::own(job.numbers));
+                }
+                job.increments
+            }
+        };
         let start_ns = clock.now_ns();
+        let found_after = self.mark.load(Ordering::SeqCst);
+        let (interp, thread) = self.place(index);
         let units = self.units.get().copied().unwrap_or(0);
         let mut work = Work {
             index,
+            thread,
             increments,
-            objects: self.heap.as_ref().map(|heap| heap.thread(index, units)),
+            objects: interp.heap.as_ref().map(|heap| heap.thread(thread, units)),
         };
         let timeline = match (self.settings.order, self.write) {
             (MemoryOrder::SeqCst, WriteBack::Store) => {
-                self.on_interpreter::<SeqCstStore>(&mut work, clock)
+                self.on_interpreter::<SeqCstStore>(interp, &mut work, clock)
             }
             (MemoryOrder::SeqCst, WriteBack::Swap) => {
-                self.on_interpreter::<SeqCstSwap>(&mut work, clock)
+                self.on_interpreter::<SeqCstSwap>(interp, &mut work, clock)
             }
             (MemoryOrder::Relaxed, WriteBack::Store) => {
-                self.on_interpreter::<RelaxedStore>(&mut work, clock)
+                self.on_interpreter::<RelaxedStore>(interp, &mut work, clock)
             }
             (MemoryOrder::Relaxed, WriteBack::Swap) => {
-                self.on_interpreter::<RelaxedSwap>(&mut work, clock)
+                self.on_interpreter::<RelaxedSwap>(interp, &mut work, clock)
             }
         };
         let end_ns = clock.now_ns();
-        if let (Some(heap), Some(objects)) = (&self.heap, &mut work.objects) {
+        if let (Some(heap), Some(objects)) = (&interp.heap, &mut work.objects) {
             objects.finish(heap);
             std::hint::black_box(objects.sink());
         }
-        let sample = ThreadSample { start_ns, end_ns, increments: work.increments, identity };
-        let counts = work.objects.map(|o| o.counts);
-        if self.samples[index].set((sample, timeline, counts)).is_err() {
+        if let Some(channels) = &self.channels {
+            channels.replies.send(Reply::Done { count: interp.count(clock), sum: interp.sum() });
+        }
+        let result = ThreadResult {
+            sample: ThreadSample {
+                ready_ns,
+                start_ns,
+                end_ns,
+                increments: work.increments,
+                identity,
+            },
+            timeline,
+            objects: work.objects.map(|o| o.counts),
+            place: WorkerPlace { instance: instance(), found, found_after, memory_bytes: None },
+        };
+        if self.samples[index].set(result).is_err() {
             unreachable!("each thread index runs once");
         }
     }
 
     /// Runs the thread's share with no GIL or under the GIL's safe-point profile.
-    fn on_interpreter<K: Kernel>(&self, work: &mut Work, clock: &dyn Clock) -> ThreadTimeline {
-        match &self.gil {
+    fn on_interpreter<K: Kernel>(
+        &self,
+        interp: &Interp,
+        work: &mut Work,
+        clock: &dyn Clock,
+    ) -> ThreadTimeline {
+        match &interp.gil {
             None => {
-                let mut interp = FreeThreads::new(clock, &self.stop);
-                interp.recorder().publish_to(&self.live[work.index]);
-                self.count::<K, _>(work, &mut interp, clock);
-                interp.finish()
+                let mut free = FreeThreads::new(clock, &self.stop);
+                free.recorder().publish_to(&self.live[work.index]);
+                self.count::<K, _>(interp, work, &mut free, clock);
+                free.finish()
             }
             Some(gil) => match (gil.version(), self.settings.statement) {
-                (Gil::Py39, _) => self.with_gil::<K, Py39>(gil, work, clock),
-                (_, Statement::Call) => self.with_gil::<K, Py310Call>(gil, work, clock),
-                (_, Statement::Augmented) => self.with_gil::<K, Py310>(gil, work, clock),
+                (Gil::Py39, _) => self.with_gil::<K, Py39>(interp, gil, work, clock),
+                (_, Statement::Call) => self.with_gil::<K, Py310Call>(interp, gil, work, clock),
+                (_, Statement::Augmented) => self.with_gil::<K, Py310>(interp, gil, work, clock),
             },
         }
     }
 
-    /// A thread that must hold the GIL to run its loop.
+    /// A thread that must hold the GIL (its interpreter's) to run its loop.
     fn with_gil<'c, K: Kernel, P: Profile>(
         &'c self,
+        interp: &'c Interp,
         gil: &'c EmulatedGil,
         work: &mut Work,
         clock: &'c dyn Clock,
     ) -> ThreadTimeline {
-        let mut interp = GilThread::<P>::new(
+        let mut holder = GilThread::<P>::new(
             gil,
             work.index,
             self.settings.mode,
             self.settings.statement,
             clock,
         );
-        interp.recorder().publish_to(&self.live[work.index]);
-        interp.take();
-        self.count::<K, _>(work, &mut interp, clock);
-        interp.finish()
+        holder.recorder().publish_to(&self.live[work.index]);
+        holder.take();
+        self.count::<K, _>(interp, work, &mut holder, clock);
+        holder.finish()
     }
 
     fn count<'c, K: Kernel, I: Interpreter<'c>>(
         &'c self,
+        interp: &'c Interp,
         work: &mut Work,
-        interp: &mut I,
+        python: &mut I,
         clock: &'c dyn Clock,
     ) {
         let mut done = 0;
         while done < work.increments {
             let chunk = CHUNK.min(work.increments - done);
-            let ran = match (&self.heap, &mut work.objects) {
-                (Some(heap), Some(objects)) => self
-                    .counters
-                    .count_objects::<I>(heap, objects, work.index, chunk, interp, clock),
-                _ => self.count_chunk::<K, I>(work.index, chunk, interp, clock),
+            let ran = match (&interp.heap, &mut work.objects) {
+                (Some(heap), Some(objects)) => interp.counters.count_objects::<I>(
+                    heap,
+                    objects,
+                    work.thread,
+                    chunk,
+                    python,
+                    clock,
+                ),
+                _ => self.count_chunk::<K, I>(interp, work.thread, chunk, python, clock),
             };
             done += ran;
             self.progress[work.index].store(done, Ordering::Relaxed);
@@ -351,21 +609,44 @@ impl Run {
     #[inline(never)]
     fn count_chunk<'c, K: Kernel, I: Interpreter<'c>>(
         &'c self,
-        index: usize,
+        interp: &'c Interp,
+        thread: usize,
         n: u64,
-        interp: &mut I,
+        python: &mut I,
         clock: &'c dyn Clock,
     ) -> u64 {
-        self.counters.count::<K, I>(index, n, interp, clock)
+        interp.counters.count::<K, I>(thread, n, python, clock)
     }
 }
 
-/// What one thread measured and recorded.
-type ThreadResult = (ThreadSample, ThreadTimeline, Option<ObjectCounts>);
+/// What one worker measured and recorded.
+#[derive(Clone)]
+pub(crate) struct ThreadResult {
+    pub(crate) sample: ThreadSample,
+    pub(crate) timeline: ThreadTimeline,
+    objects: Option<ObjectCounts>,
+    place: WorkerPlace,
+}
 
-/// One thread's share of a run.
+/// What the workers of a run measured and sent back, before it becomes a report.
+pub(crate) struct Gathered {
+    pub(crate) results: Vec<ThreadResult>,
+    engine: EngineTimes,
+    /// What the counters read, added up (as the main interpreter received them, for
+    /// subinterpreters).
+    pub(crate) count: u64,
+    /// `sum`: what the workers' numbers added up to.
+    pub(crate) sum: u64,
+    bytes: u64,
+    units: u32,
+}
+
+/// One worker's share of a run.
 struct Work {
+    /// Its index in the run (progress, samples).
     index: usize,
+    /// Its thread in its interpreter (counters, objects).
+    thread: usize,
     increments: u64,
     /// The thread's side of the heap, with an object model.
     objects: Option<ObjectThread>,
@@ -414,8 +695,7 @@ pub fn run(
 mod tests {
     use super::*;
     use crate::measure::clock::InstantClock;
-    use crate::model::mode::{Layout, Mode};
-    use crate::model::objects::ObjectCheck;
+    use crate::model::mode::Layout;
     use crate::settings::MAX_TOTAL;
     use team::ScopedThreads;
 
@@ -436,6 +716,102 @@ mod tests {
                 assert_eq!(report.final_count, 200_003, "{mode} at {threads} threads");
                 assert_eq!(report.lost, 0);
             }
+        }
+    }
+
+    fn in_model(model: Model, mode: Mode, threads: usize, total: u64) -> Settings {
+        Settings { model, size: 10_007, ..settings(mode, threads, total) }
+    }
+
+    /// Runs alone (see [`crate::test_support::serial`]).
+    fn alone(settings: Settings) -> RunReport {
+        let _alone = crate::test_support::serial();
+        run(settings, &ScopedThreads, &InstantClock::new()).unwrap()
+    }
+
+    #[test]
+    fn every_model_that_runs_here_is_exact_where_it_must_be() {
+        for model in [Model::Threads, Model::Subinterpreters] {
+            for &mode in Mode::ALL.iter().filter(|m| m.spec().exact && m.spec().per_thread) {
+                for threads in [1, 2, 3] {
+                    let report = alone(in_model(model, mode, threads, 200_003));
+                    assert_eq!(report.final_count, 200_003, "{model} {mode} at {threads}");
+                    assert_eq!(report.settings.model, model);
+                    assert_eq!(report.per_thread_increments.iter().sum::<u64>(), 200_003);
+                }
+            }
+            let report = alone(in_model(model, Mode::Sum, 3, 100_000));
+            let check = report.sum.expect("a sum reports its sum");
+            assert_eq!(check.sum, check.expected_sum, "{model}");
+            assert!(check.sum > 0);
+        }
+    }
+
+    #[test]
+    fn phases_are_measured_and_add_up() {
+        for model in [Model::Threads, Model::Subinterpreters] {
+            let report = alone(in_model(model, Mode::Sum, 2, 400_000));
+            let p = report.phases;
+            for phase in [p.startup_ms, p.transfer_ms, p.compute_ms] {
+                assert!(phase >= 0.0 && phase.is_finite(), "{model}: {p:?}");
+            }
+            assert!(p.compute_ms > 0.0, "{model}");
+            assert!((p.startup_ms + p.transfer_ms + p.compute_ms - p.total_ms).abs() < 1e-9);
+            // Threads read the numbers where they are; interpreters get a copy of their slice.
+            let copied = if model == Model::Threads { 0 } else { 4 * 10_007 };
+            assert_eq!(p.transfer_bytes, copied, "{model}");
+        }
+    }
+
+    #[test]
+    fn subinterpreters_each_have_a_gil_of_their_own() {
+        for gil in [Gil::Py310, Gil::Py39] {
+            let on = |model| Settings {
+                gil,
+                interval: 0.1,
+                ..in_model(model, Mode::Private, 2, 4_000_000)
+            };
+            let threads = alone(on(Model::Threads));
+            assert!(threads.summary.counts.handoffs > 0, "one GIL: the threads take turns");
+            let interpreters = alone(on(Model::Subinterpreters));
+            let counts = interpreters.summary.counts;
+            assert_eq!(interpreters.final_count, 4_000_000);
+            assert_eq!(counts.gil_acquisitions, 2, "each took its own GIL once, and kept it");
+            assert_eq!((counts.handoffs, counts.drop_requests), (0, 0), "{gil}: no one waits");
+        }
+    }
+
+    #[test]
+    fn each_interpreter_keeps_its_own_objects_right() {
+        for &objects in &Objects::ALL[1..] {
+            for mode in [Mode::Private, Mode::RefsOwn, Mode::Waiting] {
+                let config = Settings {
+                    objects,
+                    cost: 0.0,
+                    gil: Gil::Py39,
+                    interval: 0.1,
+                    ..in_model(Model::Subinterpreters, mode, 2, 60_001)
+                };
+                let report = alone(config);
+                assert_eq!(report.final_count, 60_001, "{objects} {mode}");
+                let summary = report.summary.objects.expect("an object model reports its objects");
+                assert_eq!(summary.check, ObjectCheck::default(), "{objects} {mode}");
+            }
+        }
+    }
+
+    #[test]
+    fn workers_in_one_memory_see_each_others_writes() {
+        for model in [Model::Threads, Model::Subinterpreters] {
+            let report = alone(in_model(model, Mode::Private, 3, 30_000));
+            let workers = &report.workers;
+            assert_eq!(workers.len(), 3);
+            assert!(workers.iter().all(|w| w.instance == u64::from(std::process::id())));
+            assert!(workers.iter().all(|w| w.memory_bytes.is_none()), "they share the engine's");
+            // The first to write found the engine's mark; all read the last writer's number.
+            assert!(workers.iter().any(|w| w.found == ENGINE_MARK), "{model}: {workers:?}");
+            assert!(workers.iter().all(|w| w.found_after == workers[0].found_after));
+            assert_eq!(report.engine_cell_after, workers[0].found_after, "the engine sees it too");
         }
     }
 
@@ -502,7 +878,7 @@ mod tests {
     #[test]
     fn every_object_model_is_exact_under_the_gil_and_keeps_its_objects_right() {
         for &objects in &Objects::ALL[1..] {
-            for &mode in Mode::ALL.iter().filter(|m| m.spec().objects != ObjectWork::NotPython) {
+            for &mode in Mode::ALL.iter().filter(|m| m.spec().objects.has_objects()) {
                 for &statement in Statement::ALL {
                     let _alone = crate::test_support::serial();
                     let config = Settings {
@@ -578,15 +954,16 @@ mod tests {
     #[test]
     fn a_stopped_run_ends_soon_and_counts_what_ran() {
         let cases = [
-            (Mode::Racy, crate::model::gil::Gil::Off),
-            (Mode::PyMutex, crate::model::gil::Gil::Off),
-            (Mode::Spin, crate::model::gil::Gil::Py39),
-            (Mode::Mutex, crate::model::gil::Gil::Py39),
-            (Mode::Private, crate::model::gil::Gil::Py310),
+            (Mode::Racy, Gil::Off, Model::Threads),
+            (Mode::PyMutex, Gil::Off, Model::Threads),
+            (Mode::Spin, Gil::Py39, Model::Threads),
+            (Mode::Mutex, Gil::Py39, Model::Threads),
+            (Mode::Private, Gil::Py310, Model::Threads),
+            (Mode::Private, Gil::Py310, Model::Subinterpreters),
         ];
-        for (mode, gil) in cases {
+        for (mode, gil, model) in cases {
             let _alone = crate::test_support::serial();
-            let config = Settings { gil, interval: 0.1, ..settings(mode, 3, MAX_TOTAL) };
+            let config = Settings { gil, interval: 0.1, model, ..settings(mode, 3, MAX_TOTAL) };
             let run = Run::new(config, &ScopedThreads).unwrap();
             let clock = InstantClock::new();
             let report = std::thread::scope(|s| {
@@ -597,7 +974,7 @@ mod tests {
                 run.stop();
                 running.join().unwrap()
             });
-            assert!(report.stopped, "{mode} {gil}");
+            assert!(report.stopped, "{mode} {gil} {model}");
             assert!(report.expected < MAX_TOTAL, "{mode} {gil}: stopped early");
             assert_eq!(report.expected, report.per_thread_increments.iter().sum::<u64>());
             if mode.spec().exact {

@@ -1,8 +1,11 @@
 //! What a run measured, in the fields the page, the CLI and the benchmark all print.
 //!
-//! Every figure comes from the threads themselves: each thread reads the clock right after
-//! the start barrier and right after its last increment; the wall time runs from the earliest
-//! start to the latest end. Nothing is estimated or smoothed.
+//! Every figure comes from clock readings: each worker reads the clock when it is ready to
+//! start, when its input is in its memory (right after the start barrier for threads, which
+//! read the engine's memory) and right after its last increment; the wall time runs from the
+//! earliest start to the latest end. The engine reads it before it creates the workers and
+//! once it holds every result. All readings of a run are on one clock (across processes too),
+//! and the phases ([`Phases`]) are spans between them. Nothing is estimated or smoothed.
 
 use serde::Serialize;
 
@@ -13,7 +16,10 @@ use crate::settings::Settings;
 /// One thread's own measurements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThreadSample {
-    /// Clock reading after the start barrier released it.
+    /// Clock reading once it existed and was ready to start.
+    pub ready_ns: u64,
+    /// Clock reading once it could start counting: released by the start barrier, with its
+    /// input in its memory.
     pub start_ns: u64,
     /// Clock reading after its last increment.
     pub end_ns: u64,
@@ -23,12 +29,105 @@ pub struct ThreadSample {
     pub identity: usize,
 }
 
+/// Where the time of a run went, phase by phase: spans between clock readings on the run's
+/// one clock, which add up to `total_ms`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Phases {
+    /// Start-up: from the engine creating the workers (threads, interpreters, processes and
+    /// their wasm instances) until the last of them was ready to start, in milliseconds.
+    pub startup_ms: f64,
+    /// Transfer: from the start line until the last worker had its input in its memory, plus
+    /// from the last worker's end until the engine held every result, in milliseconds.
+    pub transfer_ms: f64,
+    /// Compute: from the moment the last worker had its input until the last one finished.
+    pub compute_ms: f64,
+    /// The three added up: from creating the workers to holding every result, without the
+    /// start line's own wait (the spinning barrier that makes threads start together).
+    pub total_ms: f64,
+    /// Bytes of numbers copied to the workers (`sum`; threads copy none). The few bytes of
+    /// each share and each result are left out.
+    pub transfer_bytes: u64,
+}
+
+/// When the engine itself read the clock during a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineTimes {
+    /// Before it created the workers.
+    pub started_ns: u64,
+    /// When the workers were released to start: the start barrier opening (threads), or the
+    /// engine beginning to send their jobs.
+    pub go_ns: u64,
+    /// Once it held every result.
+    pub collected_ns: u64,
+}
+
+impl Phases {
+    /// The phases of a run from the engine's readings and the workers' samples.
+    pub fn measure(engine: EngineTimes, samples: &[ThreadSample], transfer_bytes: u64) -> Self {
+        let latest = |read: fn(&ThreadSample) -> u64| samples.iter().map(read).max().unwrap_or(0);
+        let (ready, input, end) =
+            (latest(|s| s.ready_ns), latest(|s| s.start_ns), latest(|s| s.end_ns));
+        let startup = ready.saturating_sub(engine.started_ns);
+        let transfer =
+            input.saturating_sub(engine.go_ns.max(ready)) + engine.collected_ns.saturating_sub(end);
+        let compute = end.saturating_sub(input);
+        Phases {
+            startup_ms: ms(startup),
+            transfer_ms: ms(transfer),
+            compute_ms: ms(compute),
+            total_ms: ms(startup + transfer + compute),
+            transfer_bytes,
+        }
+    }
+}
+
+/// Where a worker ran: in which memory, and what it saw there of the others' writes. Every
+/// worker writes its number (1, 2, …) into a cell of its memory when it is ready, and reads
+/// the cell again once every worker has written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct WorkerPlace {
+    /// Which memory it ran in: natively the process id, in the browser a random number drawn
+    /// when its wasm instance started.
+    pub instance: u64,
+    /// What the cell held before it wrote its number: the engine's [`ENGINE_MARK`] (or another
+    /// worker's number) in the engine's memory, 0 in a memory of its own.
+    pub found: u64,
+    /// What the cell held once every worker had written: its own number only if no other
+    /// worker writes to its memory.
+    pub found_after: u64,
+    /// The size of its own memory in bytes, where it has one (a process's peak resident set,
+    /// a wasm instance's memory); `None` when it shares the engine's.
+    pub memory_bytes: Option<u64>,
+}
+
+/// What the engine writes into the cell of its own memory before a run (see [`WorkerPlace`]).
+pub const ENGINE_MARK: u64 = 1_000_000;
+
+/// `sum`: what the workers' numbers added up to, and what they must add up to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SumCheck {
+    /// The sum of every worker's result.
+    pub sum: u64,
+    /// The sum the engine computed from its own numbers and how many each worker added.
+    pub expected_sum: u64,
+}
+
 /// The result of one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunReport {
     /// The settings it ran with, under the same names as everywhere (the write-back resolved).
     #[serde(flatten)]
     pub settings: Settings,
+    /// Start-up, transfer, compute and total, in milliseconds, and the bytes moved.
+    #[serde(flatten)]
+    pub phases: Phases,
+    /// Each worker's memory, and what it saw there.
+    pub workers: Vec<WorkerPlace>,
+    /// What the cell of the engine's own memory held once the run was over: still its
+    /// [`ENGINE_MARK`], unless a worker wrote in the engine's memory.
+    pub engine_cell_after: u64,
+    /// `sum`: the workers' sum against the expected one.
+    pub sum: Option<SumCheck>,
     /// What the counter would read if no update were lost (the total, or what ran before a
     /// stop).
     pub expected: u64,
@@ -181,6 +280,10 @@ impl RunReport {
         }
         RunReport {
             settings,
+            phases: Phases::default(),
+            workers: Vec::new(),
+            engine_cell_after: ENGINE_MARK,
+            sum: None,
             expected,
             stopped: false,
             latency: None,
@@ -218,8 +321,20 @@ mod tests {
     fn derived_fields_follow_from_the_samples() {
         let settings = Settings { threads: 2, total: 1000, ..Settings::default() };
         let samples = [
-            ThreadSample { start_ns: 1_000_000, end_ns: 3_000_000, increments: 500, identity: 7 },
-            ThreadSample { start_ns: 1_500_000, end_ns: 5_000_000, increments: 500, identity: 9 },
+            ThreadSample {
+                ready_ns: 900_000,
+                start_ns: 1_000_000,
+                end_ns: 3_000_000,
+                increments: 500,
+                identity: 7,
+            },
+            ThreadSample {
+                ready_ns: 800_000,
+                start_ns: 1_500_000,
+                end_ns: 5_000_000,
+                increments: 500,
+                identity: 9,
+            },
         ];
         let report = RunReport::new(settings, 750, &samples, Vec::new());
         assert_eq!(report.lost, 250);
@@ -231,5 +346,12 @@ mod tests {
         assert_eq!(report.overlap, 0.375, "both ran from 1.5 ms to 3 ms of a 4 ms run");
         assert_eq!(report.distinct_threads, 2);
         assert_eq!(report.clock_start_ms, 1.0);
+
+        let engine = EngineTimes { started_ns: 0, go_ns: 950_000, collected_ns: 5_250_000 };
+        let phases = Phases::measure(engine, &samples, 8);
+        assert_eq!(phases.startup_ms, 0.9, "until the last worker was ready");
+        assert_eq!(phases.transfer_ms, 0.8, "0.55 until the last had its input, 0.25 back");
+        assert_eq!(phases.compute_ms, 3.5, "from the last input to the last end");
+        assert_eq!(phases.total_ms, 5.2, "all of it but the start line's 0.05");
     }
 }

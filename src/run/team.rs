@@ -2,7 +2,8 @@
 //!
 //! Natively each run starts `n` scoped std threads; in the browser the boundary runs on
 //! wasm-bindgen-rayon's pool of web workers, built once at the largest size the page offers.
-//! Thread start-up is never timed: the run meets at a spinning start barrier first.
+//! A process works on its own thread ([`CurrentThread`]). Starting the threads is the run's
+//! start-up phase; counting begins only after the spinning start barrier.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -20,6 +21,20 @@ pub trait ThreadTeam: Sync {
 
     /// Calls `body(0)` .. `body(n - 1)`, each on its own thread, and waits for all of them.
     fn run(&self, n: usize, body: &(dyn Fn(usize) + Sync));
+}
+
+/// The calling thread alone: a process runs its one worker on it.
+pub struct CurrentThread;
+
+impl ThreadTeam for CurrentThread {
+    fn capacity(&self) -> usize {
+        1
+    }
+
+    fn run(&self, n: usize, body: &(dyn Fn(usize) + Sync)) {
+        debug_assert_eq!(n, 1);
+        body(0);
+    }
 }
 
 /// Native threads: `std::thread::scope`, `n` fresh threads per run.
@@ -47,6 +62,23 @@ pub fn thread_identity() -> usize {
         static IDENTITY: usize = NEXT.fetch_add(1, Ordering::Relaxed);
     }
     IDENTITY.with(|id| *id)
+}
+
+/// The number the edge gave this wasm instance (0: none; natively the process id is used).
+static INSTANCE: AtomicU64 = AtomicU64::new(0);
+
+/// Names the memory this code runs in: the browser's boundary draws a random number for each
+/// wasm instance when it starts (a wasm instance has no process id).
+pub fn name_instance(id: u64) {
+    INSTANCE.store(id, Ordering::Relaxed);
+}
+
+/// Which memory this code runs in: the number given to [`name_instance`], else the process id.
+pub fn instance() -> u64 {
+    match INSTANCE.load(Ordering::Relaxed) {
+        0 => u64::from(std::process::id()),
+        named => named,
+    }
 }
 
 /// A start line that threads spin at until all `n` have arrived. A sleeping barrier released
@@ -80,9 +112,13 @@ impl SpinBarrier {
         }
     }
 
-    /// Waits as thread `index`; returns when the timed part may start.
+    /// Waits as thread `index`; returns when the timed part may start (at once for a thread
+    /// alone: there is no one to start with).
     pub(crate) fn wait(&self, index: usize, clock: &dyn Clock) {
         let n = self.beats.len();
+        if n == 1 {
+            return;
+        }
         Self::meet(&self.arrived, n);
         let start = clock.now_ns();
         // (last heartbeat seen, when it last changed) for every thread.

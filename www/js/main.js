@@ -66,6 +66,7 @@ const controls = new Controls(document.getElementById('controls'), {
   }),
   onMatrix: (settings) => runner.busy(() => matrixView().run(settings, engine.info.matrix)),
   onSweep: (settings) => runner.busy(async () => (await sweepView()).run(settings, poolSize)),
+  onModels: (settings) => runner.busy(async () => (await modelsView()).run(settings)),
   onStep: (settings) => stepper.open(settings, []),
   onRepeat: (settings) => runner.busy(async () => (await histogramView()).run(settings)),
   onPredict: (settings) => predict.open(settings),
@@ -119,6 +120,18 @@ async function sweepView() {
   sweep ??= new SweepView(document.getElementById('sweep'), (settings) => runner.run(settings),
     trustedCores(engine.info.calibration, env.cores));
   return sweep;
+}
+// The comparison of execution models draws with uPlot too: loaded on first use as well.
+let models = null;
+async function modelsView() {
+  const { ModelsView } = await import('./views/models.js');
+  models ??= new ModelsView(document.getElementById('models'), (settings) => runner.run(settings), {
+    workers: trustedCores(engine.info.calibration, env.cores),
+    models: engine.info.models,
+    poolStartMs: threaded ? engine.info.pool_start_ms : undefined,
+    stopRequested: () => runner.stopRequested,
+  });
+  return models;
 }
 status.onChange((state) => controls.setEnabled(state === 'ready' || state === 'busy'));
 listenForKeys(keyActions(), { framed: api.framed });
@@ -275,6 +288,10 @@ function wireExports() {
   document.querySelector('[data-role=export-png]').addEventListener('click', async () => {
     const png = await sweep?.png();
     if (png) download(png, `gil-playground-sweep-${stamp()}.png`);
+  });
+  document.querySelector('[data-role=export-models-png]').addEventListener('click', async () => {
+    const png = await models?.png();
+    if (png) download(png, `gil-playground-models-${stamp()}.png`);
   });
 }
 

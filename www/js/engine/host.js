@@ -3,11 +3,14 @@
 // run never blocks this worker either: it polls the module for progress and the result, and so
 // stays free to report panics and errors from the pool's workers. Messages: engine/protocol.js.
 // The "single" flavour loads the fallback build (no threads, no shared memory) for pages that
-// cannot be cross-origin isolated; it runs every workload at 1 thread.
+// cannot be cross-origin isolated; it runs every workload at 1 thread. A `processes` run starts
+// workers of its own from here (engine/processes.js): the host still owns the engine.
 import { MSG } from './protocol.js';
+import { runProcesses, stopProcesses } from './processes.js';
 
-/** The wasm package's exports, once loaded. */
+/** The wasm package's exports, once loaded, and which build they are ('threads', 'single'). */
 let wasm = null;
+let build = null;
 
 // Start loading the build at once (the page names it in this script's URL), before the page's
 // init message arrives.
@@ -138,16 +141,21 @@ async function calibrate(info, reportedCores, poolSize) {
 
 async function start({ poolSize, flavor, link, cores }) {
   try {
-    wasm = await load(flavor === 'single' ? 'single' : 'threads');
+    build = flavor === 'single' ? 'single' : 'threads';
+    wasm = await load(build);
     await wasm.default();
     wasm.setup();
+    // The pool's workers start once, here: a `threads` run only wakes them (measured, so the
+    // page can say what starting them cost).
+    const poolStarted = performance.now();
     if (wasm.initThreadPool) await wasm.initThreadPool(poolSize);
+    const poolStartMs = performance.now() - poolStarted;
     doneSignal = wasm.done_signal() ?? null;
     const info = wasm.engine_info();
     await warmUp(info);
     const calibration = await calibrate(info, cores, info.pool_size);
     post(MSG.ready, {
-      info: { ...info, write: calibration.write, calibration },
+      info: { ...info, write: calibration.write, calibration, pool_start_ms: poolStartMs },
       link: wasm.read_link(link ?? []),
       timeOrigin: performance.timeOrigin,
     });
@@ -160,13 +168,16 @@ async function run({ id, settings }) {
   if (busy) return post(MSG.error, { id, code: 'busy', message: 'A run is already under way: wait for it to finish.', fatal: false });
   busy = true;
   try {
-    const report = await runToEnd(settings, (state) => {
-      // What each thread logged since the last progress: the page draws the timeline live.
-      const batch = wasm.poll_live(Uint32Array.from(live));
-      batch.forEach((events, i) => { live[i] = (live[i] ?? 0) + events.code.length; });
-      const buffers = batch.flatMap((e) => [e.t_ns.buffer, e.code.buffer, e.value.buffer]);
-      self.postMessage({ type: MSG.progress, id, progress: state.progress, shares: state.shares, live: batch }, buffers);
-    });
+    // The engine's own check says which model the settings ask for (refusals throw here).
+    const report = wasm.check_settings(settings, {}).model === 'processes'
+      ? await runProcesses(wasm, build, settings)
+      : await runToEnd(settings, (state) => {
+        // What each thread logged since the last progress: the page draws the timeline live.
+        const batch = wasm.poll_live(Uint32Array.from(live));
+        batch.forEach((events, i) => { live[i] = (live[i] ?? 0) + events.code.length; });
+        const buffers = batch.flatMap((e) => [e.t_ns.buffer, e.code.buffer, e.value.buffer]);
+        self.postMessage({ type: MSG.progress, id, progress: state.progress, shares: state.shares, live: batch }, buffers);
+      });
     // The event logs are typed arrays: hand their buffers over instead of copying them.
     const buffers = report.timeline.flatMap((t) => [t.t_ns, t.code, t.switch_number, t.value]).map((a) => a.buffer);
     self.postMessage({ type: MSG.done, id, report }, buffers);
@@ -225,7 +236,7 @@ self.addEventListener('message', ({ data }) => {
     case MSG.step:
       return step(data);
     case MSG.stop:
-      return wasm?.stop_run();
+      return stopProcesses() || wasm?.stop_run();
     case MSG.debugPanic:
       return debugPanic(data);
   }

@@ -6,6 +6,7 @@
 //   init { poolSize, flavor, link, cores }          ready { info, link, timeOrigin }
 //     link: the URL's [key, value] setting pairs       link: { settings, notices } (read by the engine)
 //     cores: what the browser reports                  info.calibration: write-back and scaling measured
+//                                                      info.pool_start_ms: how long the pool took to start
 //   run { id, settings }                            progress { id, progress, shares, live }
 //                                                     live: each thread's new events (typed arrays)
 //                                                   done { id, report }

@@ -7,14 +7,15 @@ import { count, short } from './format.js';
 export class Controls {
   /**
    * @param {HTMLFormElement} form
-   * @param {{ onRun, onMatrix, onSweep, onStop, onChange }} handlers, each given the settings
+   * @param {{ onRun, onMatrix, onSweep, onModels, onStep, onStop, onChange }} handlers, each given the settings
    */
-  constructor(form, { onRun, onMatrix, onSweep, onStep, onRepeat, onPredict, onStop, onChange = () => {} }) {
+  constructor(form, { onRun, onMatrix, onSweep, onModels, onStep, onRepeat, onPredict, onStop, onChange = () => {} }) {
     this.form = form;
     this.fieldsBox = form.querySelector('[data-role=fields]');
     this.runButton = form.querySelector('[data-role=run]');
     this.matrixButton = form.querySelector('[data-role=matrix]');
     this.sweepButton = form.querySelector('[data-role=sweep]');
+    this.modelsButton = form.querySelector('[data-role=models]');
     this.stepButton = form.querySelector('[data-role=step]');
     this.stopButton = form.querySelector('[data-role=stop]');
     this.explain = document.getElementById('mode-explain');
@@ -25,6 +26,7 @@ export class Controls {
     });
     this.matrixButton.addEventListener('click', () => { if (!this.busy) onMatrix(this.settings()); });
     this.sweepButton.addEventListener('click', () => { if (!this.busy) onSweep(this.settings()); });
+    this.modelsButton.addEventListener('click', () => { if (!this.busy) onModels(this.settings()); });
     this.stepButton.addEventListener('click', () => { if (!this.busy) onStep(this.settings()); });
     this.extraButtons = [['repeat', onRepeat], ['predict', onPredict]].map(([role, handler]) => {
       const button = form.querySelector(`[data-role=${role}]`);
@@ -131,6 +133,7 @@ export class Controls {
     this.runButton.disabled = busy;
     this.matrixButton.disabled = busy;
     this.sweepButton.disabled = busy;
+    this.modelsButton.disabled = busy;
     this.stepButton.disabled = busy;
     for (const button of this.extraButtons) button.disabled = busy;
     this.stopButton.hidden = !busy;

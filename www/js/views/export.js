@@ -5,9 +5,10 @@
 const COLUMNS = [
   ['run', (e) => e.number],
   // The settings, under the names they have everywhere (links, reports, the CLI).
-  ...['mode', 'threads', 'total', 'layout', 'gil', 'interval'].map((name) => [name, (e) => e.settings[name]]),
+  ...['mode', 'model', 'threads', 'total', 'size', 'layout', 'gil', 'interval'].map((name) => [name, (e) => e.settings[name]]),
   ['write', (e) => e.report?.write],
   ['wall_ms', (e) => e.report?.wall_ms],
+  ...['startup_ms', 'transfer_ms', 'compute_ms', 'total_ms', 'transfer_bytes'].map((name) => [name, (e) => e.report?.[name]]),
   ['per_thread_ms', (e) => e.report?.per_thread_ms.join(' ')],
   ['million_per_second', (e) => e.report?.million_per_second],
   ['speedup', (e) => e.speedup],

@@ -6,7 +6,8 @@ import { count, gilLabel, ms, percent, rate, ratio } from './format.js';
 const COLUMNS = [
   { title: '#', cell: (e) => e.number },
   { title: 'Mode', cell: (e) => e.settings.mode },
-  { title: 'Threads', cell: (e) => e.settings.threads },
+  { title: 'Model', cell: (e) => e.settings.model ?? 'threads' },
+  { title: 'Workers', cell: (e) => e.settings.threads },
   { title: 'GIL', cell: (e) => gilLabel(e.settings).replace('GIL ', '') },
   { title: 'Total', cell: (e) => count(e.settings.total) },
   { title: 'Wall', cell: (e) => (e.report ? ms(e.report.wall_ms) : '—') },
@@ -16,7 +17,7 @@ const COLUMNS = [
   { title: 'Lost', cell: (e) => `${count(e.report.lost)} (${percent(e.report.loss_percent)})` },
 ];
 // Columns that exist before a run has a report; a failed run shows its message after them.
-const SETTINGS_COLUMNS = 5;
+const SETTINGS_COLUMNS = 6;
 
 export class History {
   constructor(table) {
@@ -26,17 +27,17 @@ export class History {
     this.body = table.tBodies[0] ?? table.createTBody();
   }
 
-  /** Throughput of this session's latest 1-thread run of `mode` with the same GIL. */
-  baseline(mode, gil = 'off') {
+  /** Throughput of this session's latest 1-thread run of `mode` with the same GIL and model. */
+  baseline(mode, gil = 'off', model = 'threads') {
     const base = this.entries.find((e) => e.report && e.report.mode === mode
-      && e.report.threads === 1 && e.report.gil === gil);
+      && e.report.threads === 1 && e.report.gil === gil && e.report.model === model);
     return base ? base.report.million_per_second : null;
   }
 
-  /** Speedup of a report over the 1-thread baseline of its mode (1.00 for a 1-thread run). */
+  /** Speedup of a report over the 1-thread baseline of its mode and model (1.00 for a 1-thread run). */
   speedup(report) {
     if (report.threads === 1) return 1;
-    const base = this.baseline(report.mode, report.gil);
+    const base = this.baseline(report.mode, report.gil, report.model);
     return base ? report.million_per_second / base : null;
   }
 

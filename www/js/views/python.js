@@ -1,4 +1,5 @@
-// Runs on the page: the Python each mode stands for (from the seed talk's scripts), and the
+// Runs on the page: the Python each mode stands for (from the seed talk's scripts), how its
+// workers are started in the chosen execution model (threading, interpreters, processes), and the
 // bytecode of `counter["value"] += 1` with the safe points of the chosen GIL version marked,
 // i.e. where the (emulated) GIL may switch threads. Everything shown comes from the engine's
 // tables (engine_info): the modes' Python, the listings and where drop requests are served.
@@ -19,7 +20,7 @@ export class PythonPanel {
     this.show(settings);
   }
 
-  show({ mode, gil, statement = 'augmented' }) {
+  show({ mode, gil, statement = 'augmented', model = 'threads' }) {
     if (!this.info) return;
     const entry = this.info.modes.find((m) => m.name === mode);
     const weights = entry?.weights.find((w) => w.gil === gil && w.statement === statement)?.weights ?? [];
@@ -29,7 +30,9 @@ export class PythonPanel {
         + `cost of the steps since the previous safe point): ${weights.map(([step, w]) =>
           `after ${step} ${Math.round((100 * w) / sum)}%`).join(', ')}.`
       : '';
-    this.code.textContent = pythonOf(entry, this.info.statements, statement);
+    const started = model === 'threads' ? null : this.info.models.find((m) => m.name === model);
+    this.code.textContent = pythonOf(entry, this.info.statements, statement)
+      + (started ? `\n\n# …with the workers started this way instead:\n${started.python}` : '');
     const listing = this.info.bytecode.find((b) => b.gil === gil && b.statement === statement
       && b.locked === Boolean(entry?.locks));
     if (!listing) return;

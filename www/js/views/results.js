@@ -1,6 +1,6 @@
 // Runs on the page: the latest run, large. Lost updates and expected-vs-final come first;
-// then time, throughput, speedup, and one bar per thread drawn from its own measured
-// start and end. During a long run it shows each thread's progress instead (the engine sends
+// then time, throughput, speedup, where the time went (start-up, transfer, compute), and one
+// bar per thread (or interpreter, or process) drawn from its own measured start and end. During a long run it shows each thread's progress instead (the engine sends
 // it only after the run has lasted a while, so short runs repaint nothing while timed).
 import { h, fill } from './dom.js';
 import { choiceLabel, count, gilLabel, ms, percent, rate, ratio } from './format.js';
@@ -14,7 +14,7 @@ export class Results {
     this.root.dataset.state = 'running';
     this.root.removeAttribute('data-lost');
     fill(this.root,
-      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${settings.threads} thread${settings.threads > 1 ? 's' : ''}, ${gilLabel(settings)}…`),
+      h('p', { class: 'verdict running' }, `Running ${settings.mode} on ${workers(settings)}, ${gilLabel(settings)}…`),
       h('div', { class: 'lanes', 'aria-label': 'progress of each thread' }));
   }
 
@@ -58,16 +58,25 @@ export class Results {
         report.summary.objects ? figure('Reference counts', objectVerdict(report.summary.objects), 'objects',
           objectProblems(report.summary.objects).length ? 'wrong' : '') : null,
         report.latency ? figure(`Wake-ups late by (${report.latency.samples} sleeps of ${report.latency.wait_ms} ms)`,
-          `median ${ms(report.latency.p50_ms)} · p90 ${ms(report.latency.p90_ms)} · max ${ms(report.latency.max_ms)}`, 'latency', 'wide') : null),
-      h('div', { class: 'lanes', 'aria-label': 'time of each thread' },
-        report.per_thread_ms.map((t, i) => lane(`thread ${i + 1}`,
+          `median ${ms(report.latency.p50_ms)} · p90 ${ms(report.latency.p90_ms)} · max ${ms(report.latency.max_ms)}`, 'latency', 'wide') : null,
+        figure('Start-up', ms(report.startup_ms), 'startup'),
+        figure('Transfer', report.transfer_bytes ? `${ms(report.transfer_ms)} · ${megabytes(report.transfer_bytes)}` : ms(report.transfer_ms), 'transfer'),
+        figure('Compute', ms(report.compute_ms), 'compute'),
+        figure('Total', ms(report.total_ms), 'total'),
+        report.sum ? figure('Sum of the numbers', report.sum.sum === report.sum.expected_sum
+          ? `${count(report.sum.sum)}, as expected` : `${count(report.sum.sum)}, expected ${count(report.sum.expected_sum)}`, 'sum',
+        report.sum.sum === report.sum.expected_sum ? '' : 'wrong') : null,
+        report.workers.some((w) => w.memory_bytes) ? figure('Each one\'s own memory',
+          report.workers.map((w) => megabytes(w.memory_bytes)).join(' · '), 'memory') : null),
+      h('div', { class: 'lanes', 'aria-label': `time of each ${WORKER[report.model] ?? 'thread'}` },
+        report.per_thread_ms.map((t, i) => lane(`${WORKER[report.model] ?? 'thread'} ${i + 1}`,
           (100 * report.start_offsets_ms[i]) / wall, (100 * t) / wall,
           `${ms(t)} · ${count(report.per_thread_increments[i])}`, 'time'))),
       report.threads > 1 ? h('p', { class: report.overlap < 0.5 ? 'overlap low' : 'overlap', 'data-field': 'overlap' },
-        `All ${report.threads} threads ran at the same time for ${Math.round(100 * report.overlap)}% of the run`,
+        `All ${workers(report)} ran at the same time for ${Math.round(100 * report.overlap)}% of the run`,
         report.overlap < 0.5 ? ': mostly one after the other, so they could hardly race. More increments make them overlap.' : '.') : null,
       h('p', { class: 'fine', 'data-field': 'settings' },
-        `${report.mode} · ${report.threads} thread${report.threads > 1 ? 's' : ''} · `
+        `${report.mode} · ${workers(report)} · `
         + `${gilLabel(report)} · `
         + (report.objects && report.objects !== 'none' ? `objects: ${choiceLabel('objects', report.objects)}, ${report.cost} ns per instruction · ` : '')
         + `${report.distinct_threads} distinct worker${report.distinct_threads > 1 ? 's' : ''} ran · `
@@ -100,6 +109,16 @@ export class Results {
     fill(this.root, h('p', { class: 'verdict failed' }, 'Run failed'), h('p', {}, message));
   }
 }
+
+/** What one worker is called in each execution model. */
+const WORKER = { threads: 'thread', subinterpreters: 'interpreter', processes: 'process' };
+
+/** "2 threads", "1 process", "3 interpreters". */
+function workers({ model = 'threads', threads }) {
+  return `${threads} ${WORKER[model] ?? 'thread'}${threads > 1 ? (model === 'processes' ? 'es' : 's') : ''}`;
+}
+
+const megabytes = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** What went wrong with the objects, in words (empty: nothing). */
 export function objectProblems({ counts, check }) {

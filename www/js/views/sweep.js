@@ -15,7 +15,8 @@ export function sweepRuns(settings, maxThreads) {
 
 export function sweepLabel(settings) {
   const layout = applies('layout', settings) ? ` ${settings.layout}` : '';
-  return `${settings.mode}${layout}, ${gilLabel(settings)}`;
+  const model = settings.model && settings.model !== 'threads' ? `, ${settings.model}` : '';
+  return `${settings.mode}${layout}${model}, ${gilLabel(settings)}`;
 }
 
 export class SweepView {

@@ -92,7 +92,9 @@ export class Timeline {
     this.note.textContent = [
       `The run started ${ms(started)} after this page's time origin (performance.timeOrigin); `
         + 'every time was read by the thread it belongs to.',
-      dropped > 0
+      report.model === 'processes'
+        ? 'Each process keeps its log in its own memory: only its counts and the time it spent in each state came back, so its lane stays empty.'
+        : dropped > 0
         ? `Each thread records its first ${count(capacity)} events: `
           + `${count(dropped)} later events were not recorded, so the end of some lanes is left blank. `
           + 'The counts beside the timeline are exact.'
