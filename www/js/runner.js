@@ -85,7 +85,7 @@ export class Runner {
       return { report };
     } catch (error) {
       this.results.showFailure(error.message);
-      if (!error.fatal) this.notice.show({ kind: 'warn', title: 'Those settings cannot run', text: error.message });
+      if (!error.fatal && error.code !== 'engine-restarted') this.notice.show({ kind: 'warn', title: 'Those settings cannot run', text: error.message });
       if (error.code !== 'engine-restarted') this.history.add({ settings, error: error.message });
       return { error: error.message, code: error.code };
     }

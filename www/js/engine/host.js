@@ -54,11 +54,14 @@ self.addEventListener('unhandledrejection', (event) => {
 
 /** Resolves when a run has finished since `seq` was read, or after `timeoutMs` at the latest. */
 function waitForDone(seq, timeoutMs) {
+  const timer = new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, timeoutMs)));
   if (doneSignal && Atomics.waitAsync) {
     const wait = Atomics.waitAsync(doneSignal, 0, seq, timeoutMs);
-    return wait.async ? wait.value : Promise.resolve(wait.value);
+    // A timer beside it: WebKitGTK under load fired waitAsync's timeout seconds late, which
+    // left progress, live events and Stop unanswered meanwhile.
+    return wait.async ? Promise.race([wait.value, timer]) : Promise.resolve(wait.value);
   }
-  return new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, timeoutMs)));
+  return timer;
 }
 
 /**

@@ -23,10 +23,12 @@ export class Timeline {
     this.lanes = [];
     this.view = [0, 1];
     this.table = root.querySelector('[data-role=table]');
-    fill(root.querySelector('[data-role=legend]'), [
-      ...Object.entries(STATES).map(([name, s]) => h('li', {}, swatch((g) => paintSpan(g, name, false, 0, 0, 22, 14)), s.label)),
-      h('li', {}, swatch((g) => paintSpan(g, 'holding_gil', true, 0, 0, 22, 14)), HOLDING_LOCK.label),
-      ...Object.values(MARKS).map((m) => h('li', {}, swatch((g) => drawMark(g, m, 11, 0, 14)), m.label)),
+    // One entry per state and mark; each run shows only those its lanes have.
+    this.legend = root.querySelector('[data-role=legend]');
+    fill(this.legend, [
+      ...Object.entries(STATES).map(([name, s]) => h('li', { 'data-key': name }, swatch((g) => paintSpan(g, name, false, 0, 0, 22, 14)), s.label)),
+      h('li', { 'data-key': 'holding_lock' }, swatch((g) => paintSpan(g, 'holding_gil', true, 0, 0, 22, 14)), HOLDING_LOCK.label),
+      ...Object.entries(MARKS).map(([name, m]) => h('li', { 'data-key': name }, swatch((g) => drawMark(g, m, 11, 0, 14)), m.label)),
     ]);
     root.querySelector('[data-zoom=in]').addEventListener('click', () => this.zoom(0.5));
     root.querySelector('[data-zoom=out]').addEventListener('click', () => this.zoom(2));
@@ -200,6 +202,15 @@ export class Timeline {
     canvas.addEventListener('pointercancel', end);
   }
 
+  /** The legend's entries for what the lanes hold, the others hidden. */
+  showLegend() {
+    const present = new Set(this.lanes.flatMap((l) => [
+      ...l.spans.map((span) => span.state), ...l.marks.map((m) => m.kind),
+      ...(l.spans.some((span) => span.holdingLock) ? ['holding_lock'] : []),
+    ]));
+    for (const item of this.legend.children) item.hidden = !present.has(item.dataset.key);
+  }
+
   /** Arrow keys pan by a tenth of the view, + and - zoom, Home shows the whole run. */
   listenKeys() {
     this.canvas.addEventListener('keydown', (event) => {
@@ -280,6 +291,7 @@ export class Timeline {
     drawAxis(g, t0, t1, LABEL, plot);
     this.windowLabel.textContent = `${ms(t0 / 1e6)} – ${ms(t1 / 1e6)} of ${ms(this.end / 1e6)}`;
     canvas.dataset.drawnLanes = String(this.lanes.filter((l) => l.spans.length).length);
+    this.showLegend();
   }
 }
 
