@@ -108,17 +108,20 @@ export async function waitForEngine(page, state = 'ready') {
     await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000 });
     return;
   }
-  const deadline = Date.now() + 60_000;
-  let since = Date.now();
+  let deadline = Date.now() + 60_000;
+  let startingSince = null; // when this first start was first seen under way
   for (let rescues = 0; ;) {
     const now = await page.waitForFunction(() => {
       const engine = document.body?.dataset.engine;
       const stuck = engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
       if (engine === 'ready' || stuck) return { engine, stuck };
-      return engine === 'starting' && { engine, firstStart: !document.querySelector('#mode option') };
+      // Only the threaded build starts a pool: a stuck 1-thread start would be the page's own.
+      return engine === 'starting' && window.gilPlayground?.threaded
+        && { engine, firstStart: !document.querySelector('#mode option') };
     }, null, { timeout: Math.max(1, deadline - Date.now()) });
     if (now.engine === 'ready') return;
-    const firstStartStuck = now.firstStart && Date.now() - since > FIREFOX_STUCK_MS;
+    if (now.firstStart) startingSince ??= Date.now();
+    const firstStartStuck = now.firstStart && Date.now() - startingSince > FIREFOX_STUCK_MS;
     if (!now.stuck && !firstStartStuck) {
       await new Promise((resolve) => setTimeout(resolve, 250));
       continue;
@@ -128,7 +131,8 @@ export async function waitForEngine(page, state = 'ready') {
     if (now.stuck) await page.clickText('#notice button', 'Restart engine');
     else if (page.goto) await page.goto(page.openedUrl ?? await page.url());
     else await page.evaluate(() => location.reload());
-    since = Date.now();
+    startingSince = null;
+    deadline = Date.now() + 60_000;
   }
 }
 
