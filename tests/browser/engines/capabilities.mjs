@@ -9,7 +9,7 @@ export const CAPABILITIES = [
   'request-log', // context.requests: every URL the context's pages requested, workers' too
   'offline', // context.setOffline(bool)
   'block-service-workers', // newContext({ serviceWorkers: 'block' })
-  'touch', // newContext({ isMobile, hasTouch })
+  'touch', // newContext({ isMobile, hasTouch }) and page.tap(selector)
   'device-scale', // newContext({ deviceScaleFactor }) other than 1
   'several-pages', // more than one context.newPage()
   'cdp', // page.cdp(): a Chrome DevTools Protocol session
