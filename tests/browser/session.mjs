@@ -9,7 +9,7 @@
 //
 // `s` is filled in by the hooks: s.server, s.browser, and with `page`: s.page, s.context.
 import { after, before, describe } from 'node:test';
-import { forceOption, launchBrowser, openPage, startServer, waitForEngine } from './harness.mjs';
+import { forceOption, openPage, startServer, waitForEngine } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
 /**
@@ -39,23 +39,3 @@ export function forEachEngine(body, { page, serverArgs = [] } = {}) {
   }
 }
 
-// Chromium-only setup (Playwright's own Browser) for the files not yet moved to forEachEngine.
-function useSession(assign, { page, serverArgs = [] } = {}) {
-  const session = {};
-  before(async () => {
-    session.server = await startServer(serverArgs);
-    session.browser = await launchBrowser();
-    if (page) {
-      Object.assign(session, await openPage(session.browser, session.server.url, page.contextOptions));
-      await waitForEngine(session.page);
-      if (page.total) await forceOption(session.page, 'total', page.total);
-    }
-    assign(session);
-  });
-  after(async () => {
-    await session.browser?.close();
-    session.server?.close();
-  });
-}
-export const useServerAndBrowser = (assign, serverArgs) => useSession(assign, { serverArgs });
-export const usePlayground = (assign, page = {}) => useSession(assign, { page });
