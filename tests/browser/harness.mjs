@@ -102,10 +102,13 @@ export function expectNoProblems(t, page, except) {
 const FIREFOX_STUCK_MS = 8_000; // a start takes under 1 s in Firefox here
 const RESCUES = 2;
 
-/** Waits until `body[data-engine=<state>]` (in a page or a frame). */
+/**
+ * Waits until `body[data-engine=<state>]` (in a page or a frame, shown or not: a deck's frame
+ * on a hidden slide starts its engine too).
+ */
 export async function waitForEngine(page, state = 'ready') {
   if (page.engine !== 'firefox' || state !== 'ready') {
-    await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000 });
+    await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000, state: 'attached' });
     return;
   }
   let deadline = Date.now() + 60_000;
