@@ -22,7 +22,6 @@ const LACKS = {
   firefox: {
     cdp: 'Firefox is driven over WebDriver BiDi; it has no Chrome DevTools Protocol',
     touch: 'puppeteer over BiDi ignores isMobile and hasTouch in Firefox ESR (no touch events, maxTouchPoints 0)',
-    'block-service-workers': 'Firefox turns service workers off only for a whole profile (dom.serviceWorkers.enabled), and BiDi has no per-context switch',
   },
   webkit: {
     cdp: 'WebKit speaks WebDriver, not the Chrome DevTools Protocol',
