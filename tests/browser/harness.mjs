@@ -116,11 +116,11 @@ export async function waitForEngine(page, state = 'ready') {
   for (let rescues = 0; ;) {
     const now = await page.waitForFunction(() => {
       const engine = document.body?.dataset.engine;
-      const stuck = engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
-      if (engine === 'ready' || stuck) return { engine, stuck };
       // Only the threaded build starts a pool: a stuck 1-thread start would be the page's own.
-      return engine === 'starting' && window.gilPlayground?.threaded
-        && { engine, firstStart: !document.querySelector('#mode option') };
+      const threaded = window.gilPlayground?.threaded;
+      const stuck = threaded && engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
+      if (engine === 'ready' || stuck) return { engine, stuck };
+      return threaded && engine === 'starting' && { engine, firstStart: !document.querySelector('#mode option') };
     }, null, { timeout: Math.max(1, deadline - Date.now()) });
     if (now.engine === 'ready') return;
     if (now.firstStart) startingSince ??= Date.now();
