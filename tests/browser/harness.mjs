@@ -102,14 +102,24 @@ export function expectNoProblems(t, page, except) {
 const FIREFOX_STUCK_MS = 8_000; // a start takes under 1 s in Firefox here
 const RESCUES = 2;
 
+/** What a page that did not get ready shows: its engine's state, its notice and its URL. */
+const pageState = (page) => page.evaluate(() => JSON.stringify({
+  engine: document.body?.dataset.engine ?? null,
+  notice: document.getElementById('notice')?.textContent.replace(/\s+/g, ' ').trim().slice(0, 300) ?? null,
+  url: location.href,
+  readyState: document.readyState,
+})).catch((e) => `(not readable: ${e.message})`);
+
 /**
  * Waits until `body[data-engine=<state>]` (in a page or a frame, shown or not: a deck's frame
- * on a hidden slide starts its engine too).
+ * on a hidden slide starts its engine too). Resolves with the number of Firefox rescues (0
+ * unless the pool's start hung, see above).
  */
 export async function waitForEngine(page, state = 'ready') {
   if (page.engine !== 'firefox' || state !== 'ready') {
-    await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000, state: 'attached' });
-    return;
+    await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000, state: 'attached' })
+      .catch(async (e) => { throw new Error(`${e.message}; the page: ${await pageState(page)}`, { cause: e }); });
+    return 0;
   }
   let deadline = Date.now() + 60_000;
   let startingSince = null; // when this first start was first seen under way
@@ -121,8 +131,9 @@ export async function waitForEngine(page, state = 'ready') {
       const stuck = threaded && engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
       if (engine === 'ready' || stuck) return { engine, stuck };
       return threaded && engine === 'starting' && { engine, firstStart: !document.querySelector('#mode option') };
-    }, null, { timeout: Math.max(1, deadline - Date.now()) });
-    if (now.engine === 'ready') return;
+    }, null, { timeout: Math.max(1, deadline - Date.now()) })
+      .catch(async (e) => { throw new Error(`${e.message}; the page: ${await pageState(page)}`, { cause: e }); });
+    if (now.engine === 'ready') return rescues;
     if (now.firstStart) startingSince ??= Date.now();
     const firstStartStuck = now.firstStart && Date.now() - startingSince > FIREFOX_STUCK_MS;
     if (!now.stuck && !firstStartStuck) {
