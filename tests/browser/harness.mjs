@@ -1,9 +1,13 @@
-// Test harness shared by the browser tests: starts the project's own server (the release
-// binary that ./build.sh builds) and Debian's Chromium through playwright-core.
+// Test harness shared by the browser tests: the project's own server (the release binary that
+// ./build.sh builds), the engine's tables, and page helpers that work in every engine of
+// engines/ (Chromium, Firefox, WebKit) through its Playwright-like facade.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { lacks } from './engines/capabilities.mjs';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = `${ROOT}target/release/gil-playground`;
@@ -46,15 +50,27 @@ export async function startServer(args = [], { root = `${ROOT}www`, host = '127.
 /** The same server under its other loopback name (another origin, still a secure context). */
 export const otherOrigin = (url) => url.replace('127.0.0.1', 'localhost');
 
+/** Playwright's Chromium as the Chromium adapter launches it (bench/ uses it directly). */
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
 /**
- * Opens a page and records every console error and uncaught exception in `problems`.
- * wasm-bindgen-rayon's pool workers log a harmless deprecation warning; warnings are not errors.
+ * Opens `url` in a new context of `browser` (an engines/ Browser; `options` as newContext's).
+ * Resolves with { page, context, problems }: `problems` is the page's console errors and
+ * uncaught exceptions as they come, or null where the engine cannot report them (see
+ * `expectNoProblems`). bench/ still passes Playwright's own Browser: that keeps working.
  */
 export async function openPage(browser, url, options = {}) {
+  if (!browser.supports) return openPlaywrightPage(browser, url, options);
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.openedUrl = url; // for waitForEngine's Firefox rescue
+  await page.goto(url);
+  return { page, context, problems: lacks(browser.name, 'console-errors') ? null : page.problems };
+}
+
+async function openPlaywrightPage(browser, url, options) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const problems = [];
@@ -64,9 +80,91 @@ export async function openPage(browser, url, options = {}) {
   return { page, problems, context };
 }
 
-export async function waitForEngine(page, state = 'ready') {
-  await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000 });
+/**
+ * Asserts that the page logged no console error and threw nothing uncaught (but what `except`
+ * matches). Where the engine cannot report them, the test says so in its output instead.
+ */
+export function expectNoProblems(t, page, except) {
+  const why = lacks(page.engine, 'console-errors');
+  if (why) {
+    t.diagnostic(`${page.engine}: console errors not checked: ${why}`);
+    return;
+  }
+  assert.deepEqual(page.problems.filter((p) => !except?.test(p)), []);
 }
+
+// Firefox ESR driven over WebDriver BiDi: about one start in ten of the wasm thread pool never
+// ends (a pool worker made from a blob: URL never runs its script, or the host worker's fetch of
+// the helper never resolves), in any tab the remote agent has navigated, also on an engine
+// restart; started by hand, or in a tab the agent never touched, the same Firefox never hangs.
+// The page says so itself after 30 s ("The engine did not start") and offers a restart; a first
+// start is rescued sooner by loading the page again. Every rescue is printed: it is not a pass.
+const FIREFOX_STUCK_MS = 8_000; // a start takes under 1 s in Firefox here
+const RESCUES = 2;
+
+/** What a page that did not get ready shows: its engine's state, its notice and its URL. */
+const pageState = (page) => page.evaluate(() => JSON.stringify({
+  engine: document.body?.dataset.engine ?? null,
+  notice: document.getElementById('notice')?.textContent.replace(/\s+/g, ' ').trim().slice(0, 300) ?? null,
+  url: location.href,
+  readyState: document.readyState,
+})).catch((e) => `(not readable: ${e.message})`);
+
+/**
+ * Waits until `body[data-engine=<state>]` (in a page or a frame, shown or not: a deck's frame
+ * on a hidden slide starts its engine too). Resolves with the number of Firefox rescues (0
+ * unless the pool's start hung, see above).
+ */
+export async function waitForEngine(page, state = 'ready') {
+  if (page.engine !== 'firefox' || state !== 'ready') {
+    await page.waitForSelector(`body[data-engine=${state}]`, { timeout: 60_000, state: 'attached' })
+      .catch(async (e) => { throw new Error(`${e.message}; the page: ${await pageState(page)}`, { cause: e }); });
+    return 0;
+  }
+  let deadline = Date.now() + 60_000;
+  let startingSince = null; // when this first start was first seen under way
+  for (let rescues = 0; ;) {
+    const now = await page.waitForFunction(() => {
+      const engine = document.body?.dataset.engine;
+      // Only the threaded build starts a pool: a stuck 1-thread start would be the page's own.
+      const threaded = window.gilPlayground?.threaded;
+      const stuck = threaded && engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
+      if (engine === 'ready' || stuck) return { engine, stuck };
+      return threaded && engine === 'starting' && { engine, firstStart: !document.querySelector('#mode option') };
+    }, null, { timeout: Math.max(1, deadline - Date.now()) })
+      .catch(async (e) => { throw new Error(`${e.message}; the page: ${await pageState(page)}`, { cause: e }); });
+    if (now.engine === 'ready') return rescues;
+    if (now.firstStart) startingSince ??= Date.now();
+    const firstStartStuck = now.firstStart && Date.now() - startingSince > FIREFOX_STUCK_MS;
+    if (!now.stuck && !firstStartStuck) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    if (++rescues > RESCUES) throw new Error(`firefox: the engine did not start ${RESCUES + 1} times in a row`);
+    console.log(`firefox: the thread pool did not start (${now.stuck ? 'the page timed out' : `still starting after ${FIREFOX_STUCK_MS / 1000} s`}): ${now.stuck ? 'restarting the engine' : 'loading the page again'}`);
+    if (now.stuck) await page.clickText('#notice button', 'Restart engine');
+    else if (page.goto) await page.goto(page.openedUrl ?? await page.url());
+    else await page.evaluate(() => location.reload());
+    startingSince = null;
+    deadline = Date.now() + 60_000;
+  }
+}
+
+/**
+ * The `n` newest history entries, newest first. Each lane of a report's timeline (typed arrays,
+ * which do not survive JSON) becomes `{ events }`, its number of events.
+ */
+export function latestEntries(page, n = 1) {
+  return page.evaluate((count) => window.gilPlayground.history.entries.slice(0, count).map((entry) => ({
+    ...entry,
+    report: entry.report && {
+      ...entry.report, timeline: entry.report.timeline.map((lane) => ({ events: lane.code.length })),
+    },
+  })), n);
+}
+
+/** The number of runs in the history. */
+export const historyLength = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
 
 /** Chooses settings in the form, presses Run and waits until the run has ended. */
 export async function runFromForm(page, { mode, threads, total }) {
@@ -75,8 +173,14 @@ export async function runFromForm(page, { mode, threads, total }) {
   if (total !== undefined) await page.selectOption('#total', String(total));
   await page.click('button[data-role=run]');
   await page.waitForSelector('#controls[aria-busy=false]', { timeout: 120_000 });
-  return page.evaluate(() => window.gilPlayground.history.entries[0]);
+  return (await latestEntries(page))[0];
 }
+
+/** Runs `settings` on the page's engine directly (no form) and resolves with the report's numbers. */
+export const engineRun = (page, settings) => page.evaluate(async (s) => {
+  const { timeline, ...report } = await window.gilPlayground.engine.run(s);
+  return { ...report, lanes: timeline.length };
+}, settings);
 
 /** Adds an option the form would never offer, to send settings the engine must refuse. */
 export async function forceOption(page, select, value) {
@@ -86,4 +190,34 @@ export async function forceOption(page, select, value) {
     option.textContent = v;
     document.getElementById(id).append(option);
   }, [select, String(value)]);
+}
+
+/** True if an element that matches `selector` and whose text contains `text` is visible. */
+export const isVisibleWithText = (target, selector, text) => target.$$eval(selector, (els, t) => els.some((el) => {
+  const box = el.getBoundingClientRect();
+  return el.textContent.includes(t) && box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+}), text);
+
+/** Waits until the first match of `selector` contains `text` (Playwright's `:text()` wait). */
+export const waitForText = (target, selector, text, options) => target.waitForFunction(([s, t]) => [...document.querySelectorAll(s)]
+  .some((el) => el.textContent.includes(t)), [selector, text], options);
+
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * A screenshot of `view`, checked to be a PNG as wide as the viewport. Chromium's go to
+ * docs/ (`readme`, the README shows them); with `perEngine`, each other engine's go to
+ * docs/screenshots/engines/<engine>-<view>.png; the others are only checked.
+ */
+export async function screenshot(page, view, { readme, perEngine = false } = {}) {
+  // Two frames, so that what the DOM says has been painted (WebKit's snapshot lags otherwise).
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  const png = await page.screenshot();
+  assert.deepEqual([...png.subarray(0, 8)], PNG, 'a PNG');
+  const [width, dpr] = await page.evaluate(() => [innerWidth, devicePixelRatio]);
+  assert.equal(png.readUInt32BE(16), Math.round(width * dpr), 'as wide as the viewport');
+  const path = page.engine === 'chromium' ? readme
+    : perEngine ? `${ROOT}docs/screenshots/engines/${page.engine}-${view}.png` : undefined;
+  if (path) await writeFile(path, png);
+  return png;
 }

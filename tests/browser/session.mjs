@@ -1,32 +1,41 @@
-// Setup shared by the browser test files: the server and the browser for a whole file, and
-// optionally one page whose engine is ready. `assign` receives them once `before` has run.
-import { after, before } from 'node:test';
-import { forceOption, launchBrowser, openPage, startServer, waitForEngine } from './harness.mjs';
+// How a browser test file runs its tests in every engine: `forEachEngine` opens one
+// `describe(engine)` per engine of enginesToTest() (GIL_ENGINES, else every engine installed),
+// whose hooks start the project's server and launch that engine, and optionally open one page
+// with a ready engine. The file's body declares its tests once, for all engines:
+//
+//   forEachEngine((engine, s) => {
+//     it('…', { skip: lacks(engine, 'offline') }, async () => { await s.page.click(…); });
+//   }, { page: { total: 2_000_000 } });
+//
+// `s` is filled in by the hooks: s.server, s.browser, and with `page`: s.page, s.context.
+import { after, before, describe } from 'node:test';
+import { forceOption, openPage, startServer, waitForEngine } from './harness.mjs';
+import { enginesToTest, launch } from './engines/index.mjs';
 
 /**
- * Starts the project's server and Chromium before the file's tests and closes both after.
- * With `page`, also opens a page with a ready engine whose form offers `page.total`.
+ * For each engine: a `describe(engine)` that starts the server (with `serverArgs`) and the
+ * engine, then calls `body(engine, s)`. With `page` ({ total, contextOptions }), also opens a
+ * page with a ready engine whose form offers `page.total`.
  */
-function useSession(assign, { page, serverArgs = [] } = {}) {
-  const session = {};
-  before(async () => {
-    session.server = await startServer(serverArgs);
-    session.browser = await launchBrowser();
-    if (page) {
-      Object.assign(session, await openPage(session.browser, session.server.url, page.contextOptions));
-      await waitForEngine(session.page);
-      if (page.total) await forceOption(session.page, 'total', page.total);
-    }
-    assign(session);
-  });
-  after(async () => {
-    await session.browser?.close();
-    session.server?.close();
-  });
+export function forEachEngine(body, { page, serverArgs = [] } = {}) {
+  for (const engine of enginesToTest()) {
+    describe(engine, () => {
+      const s = { engine };
+      before(async () => {
+        s.server = await startServer(serverArgs);
+        s.browser = await launch(engine);
+        if (page) {
+          Object.assign(s, await openPage(s.browser, s.server.url, page.contextOptions));
+          await waitForEngine(s.page);
+          if (page.total) await forceOption(s.page, 'total', page.total);
+        }
+      });
+      after(async () => {
+        await s.browser?.close();
+        s.server?.close();
+      });
+      body(engine, s);
+    });
+  }
 }
 
-/** The server and the browser for a test file. */
-export const useServerAndBrowser = (assign, serverArgs) => useSession(assign, { serverArgs });
-
-/** The server, the browser and one ready page whose form offers `total`. */
-export const usePlayground = (assign, page = {}) => useSession(assign, { page });

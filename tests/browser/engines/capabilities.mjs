@@ -9,7 +9,7 @@ export const CAPABILITIES = [
   'request-log', // context.requests: every URL the context's pages requested, workers' too
   'offline', // context.setOffline(bool)
   'block-service-workers', // newContext({ serviceWorkers: 'block' })
-  'touch', // newContext({ isMobile, hasTouch })
+  'touch', // newContext({ isMobile, hasTouch }) and page.tap(selector)
   'device-scale', // newContext({ deviceScaleFactor }) other than 1
   'several-pages', // more than one context.newPage()
   'cdp', // page.cdp(): a Chrome DevTools Protocol session
@@ -22,7 +22,6 @@ const LACKS = {
   firefox: {
     cdp: 'Firefox is driven over WebDriver BiDi; it has no Chrome DevTools Protocol',
     touch: 'puppeteer over BiDi ignores isMobile and hasTouch in Firefox ESR (no touch events, maxTouchPoints 0)',
-    'block-service-workers': 'Firefox turns service workers off only for a whole profile (dom.serviceWorkers.enabled), and BiDi has no per-context switch',
   },
   webkit: {
     cdp: 'WebKit speaks WebDriver, not the Chrome DevTools Protocol',

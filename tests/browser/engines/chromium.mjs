@@ -11,6 +11,7 @@ function target(frame, page) {
     page,
     evaluate: (src, arg) => frame.evaluate(`(${src})(${JSON.stringify(arg)})`),
     click: (selector, index) => frame.locator(selector).nth(index).click({ timeout: 5000 }),
+    tap: (selector, index) => frame.locator(selector).nth(index).tap({ timeout: 5000 }),
     async frame(selector) {
       const handle = await frame.$(selector);
       const child = await handle?.contentFrame();

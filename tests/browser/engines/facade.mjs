@@ -197,6 +197,12 @@ export class Target {
       { text, timeout, act: (index) => this.backend.click(selector, index) });
   }
 
+  /** A tap on a touch screen (a context with hasTouch), once the element could take a click. */
+  async tap(selector, { timeout } = {}) {
+    need(this.engine, 'touch');
+    await this.element('tap', selector, READ.clickable, { timeout, act: (index) => this.backend.tap(selector, index) });
+  }
+
   /** Clicks the first match of `selector` whose text contains `text` (for Playwright's :text()). */
   clickText(selector, text, options = {}) {
     return this.click(selector, { ...options, text });

@@ -1,7 +1,8 @@
 // Firefox adapter: Debian's firefox-esr, headless, driven by puppeteer-core over WebDriver BiDi
 // (playwright cannot drive a stock Firefox). Each launch gets a fresh temporary profile (made
 // and removed by puppeteer) with the prefs below on top of puppeteer's own; each context is a
-// BiDi user context, with its own cookies, storage and service workers.
+// BiDi user context, with its own cookies, storage and service workers; a context that blocks
+// service workers is a Firefox of its own (the switch is a profile pref).
 import { existsSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 
@@ -90,33 +91,51 @@ function wrapPage(p) {
   return page;
 }
 
+const start = (prefs = {}) => puppeteer.launch({
+  browser: 'firefox', executablePath: FIREFOX, headless: true, defaultViewport: null, extraPrefsFirefox: { ...PREFS, ...prefs },
+});
+
+/** A BiDi user context of `browser` as the facade's context backend; `onClose` runs after it closes. */
+function wrapContext(context, { viewport, deviceScaleFactor = 1 }, onClose = async () => {}) {
+  const requests = [];
+  const pages = [];
+  let offline = false;
+  return {
+    requests,
+    async newPage() {
+      const p = await context.newPage();
+      p.on('request', (request) => requests.push(request.url()));
+      await p.setViewport({ ...viewport, deviceScaleFactor });
+      if (offline) await p.setOfflineMode(true);
+      pages.push(p);
+      return wrapPage(p);
+    },
+    async setOffline(value) {
+      offline = value;
+      for (const p of pages) await p.setOfflineMode(value);
+    },
+    async close() {
+      await context.close();
+      await onClose();
+    },
+  };
+}
+
 export async function launch() {
-  const browser = await puppeteer.launch({
-    browser: 'firefox', executablePath: FIREFOX, headless: true, defaultViewport: null, extraPrefsFirefox: PREFS,
-  });
+  const browser = await start();
   return {
     close: () => browser.close(),
-    async newContext({ viewport, deviceScaleFactor = 1 }) {
-      const context = await browser.createBrowserContext();
-      const requests = [];
-      const pages = [];
-      let offline = false;
-      return {
-        requests,
-        async newPage() {
-          const p = await context.newPage();
-          p.on('request', (request) => requests.push(request.url()));
-          await p.setViewport({ ...viewport, deviceScaleFactor });
-          if (offline) await p.setOfflineMode(true);
-          pages.push(p);
-          return wrapPage(p);
-        },
-        async setOffline(value) {
-          offline = value;
-          for (const p of pages) await p.setOfflineMode(value);
-        },
-        close: () => context.close(),
-      };
+    async newContext(options) {
+      if (options.serviceWorkers !== 'block') return wrapContext(await browser.createBrowserContext(), options);
+      // Firefox turns service workers off only for a whole profile: such a context is a
+      // Firefox of its own, started with dom.serviceWorkers.enabled off, and stopped with it.
+      const own = await start({ 'dom.serviceWorkers.enabled': false });
+      try {
+        return wrapContext(await own.createBrowserContext(), options, () => own.close());
+      } catch (e) {
+        await own.close();
+        throw e;
+      }
     },
   };
 }

@@ -6,6 +6,7 @@
 //
 // - SharedArrayBuffer: WebKitGTK leaves it off even in an isolated page unless the DRIVER's
 //   environment has JSC_useSharedArrayBuffer=1 (MiniBrowser and its web processes inherit it).
+// - Locale: under the C locale WebKitGTK reports navigator.language "C"; the driver gets en_US.
 // - Window size: MiniBrowser's toolbar makes the window at least 447 px wide; a GTK user style
 //   sheet in the context's XDG_CONFIG_HOME shrinks it, and the viewport is set by sizing the
 //   window, measuring innerWidth/innerHeight and correcting for the toolbar.
@@ -80,6 +81,14 @@ async function startDriver({ display, home, sharedArrayBuffer }) {
     XDG_CONFIG_HOME: `${home}/config`, XDG_DATA_HOME: `${home}/data`, XDG_CACHE_HOME: `${home}/cache`,
   };
   delete env.WAYLAND_DISPLAY;
+  // Under the C locale (LANG=C.UTF-8, as on CI) WebKitGTK reports navigator.language "C", which
+  // is no BCP 47 tag: `new Intl.NumberFormat(navigator.language)` throws (vendored uPlot does
+  // that when loaded). Chromium and Firefox say en-US there; so does WebKit, with this.
+  if (/^(C|POSIX)([._@]|$)/.test(env.LC_ALL || env.LC_MESSAGES || env.LANG || 'C')) {
+    Object.assign(env, { LANG: 'en_US.UTF-8' });
+    delete env.LC_ALL;
+    delete env.LC_MESSAGES;
+  }
   if (sharedArrayBuffer) env.JSC_useSharedArrayBuffer = '1';
   else delete env.JSC_useSharedArrayBuffer;
   const driver = spawnGroup('WebKitWebDriver', [`--port=${port}`], { env, stdio: 'ignore' });
