@@ -65,9 +65,15 @@ export async function openPage(browser, url, options = {}) {
   if (!browser.supports) return openPlaywrightPage(browser, url, options);
   const context = await browser.newContext(options);
   const page = await context.newPage();
-  page.openedUrl = url; // for waitForEngine's Firefox rescue
   await page.goto(url);
   return { page, context, problems: lacks(browser.name, 'console-errors') ? null : page.problems };
+}
+
+/** Opens `url` as openPage does and waits for its engine (with waitForEngine's Firefox rescue). */
+export async function openReady(browser, url, options = {}) {
+  const opened = await openPage(browser, url, options);
+  await waitForEngine(opened.page);
+  return opened;
 }
 
 async function openPlaywrightPage(browser, url, options) {

@@ -8,10 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ENGINE, ROOT, choices, startServer } from './harness.mjs';
+import { ENGINE, ROOT, choices, openReady, startServer } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
-const READY = { timeout: 60_000 };
 const RUN = { timeout: 120_000 };
 /** The orderings hold by mechanism, but a 2-core machine is noisy: a few tries each. */
 const ATTEMPTS = 3;
@@ -27,14 +26,6 @@ const GIL_ON = choices('gil').filter((gil) => setting('interval').applies_when.v
 const GIL_OFF = choices('gil').find((gil) => !GIL_ON.includes(gil));
 /** The newest GIL: 3.10+'s safe points (the first "on" choice the engine lists). */
 const GIL = GIL_ON[0];
-
-async function open(browser, url) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForSelector('body[data-engine=ready]', READY);
-  return { context, page };
-}
 
 /** Sets form fields the way a user's change does (a change event per field). */
 const setForm = (page, values) => page.evaluate((v) => {
@@ -120,7 +111,7 @@ for (const engine of enginesToTest()) {
     after(async () => { await browser?.close(); });
 
     it('the probe: with the GIL on, wake-ups come later than with it off', async () => {
-      const { context, page } = await open(browser,
+      const { context, page } = await openReady(browser,
         `${server.url}?mode=racy&threads=1&gil=${GIL}&interval=5&probe=${SAMPLES}&wait=1`);
       const tries = [];
       for (let i = 0; i < ATTEMPTS; i++) {
@@ -139,7 +130,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('the probe: a shorter switch interval gives earlier wake-ups than a longer one', async () => {
-      const { context, page } = await open(browser,
+      const { context, page } = await openReady(browser,
         `${server.url}?mode=racy&threads=1&gil=${GIL}&interval=1&probe=${SAMPLES}&wait=1`);
       const tries = [];
       for (let i = 0; i < ATTEMPTS; i++) {
@@ -160,7 +151,7 @@ for (const engine of enginesToTest()) {
     it('waiting threads overlap under the GIL: their waits add up to more than the run, and N take far less than N times one', async () => {
       assert.ok(choices('mode').includes('waiting'), 'the engine offers the waiting mode');
       const perThread = 300_000; // 30 waits of 1 ms each (a wait every 10,000 increments)
-      const { context, page } = await open(browser, `${server.url}?mode=waiting&threads=1&gil=${GIL}&total=${perThread}&wait=1`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=waiting&threads=1&gil=${GIL}&total=${perThread}&wait=1`);
       const poolSize = await page.evaluate(() => window.gilPlayground.poolSize);
       const n = Math.min(3, poolSize);
       // The link's total has an option in the form; N times it gets one too, as a link's would.

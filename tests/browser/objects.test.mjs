@@ -7,7 +7,7 @@
 // default build stays exact where nothing is shared or the GIL serialises the threads.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, choices, startServer } from './harness.mjs';
+import { ENGINE, choices, openReady, startServer } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
 const READY = { timeout: 60_000 };
@@ -39,14 +39,6 @@ function countProblems({ counts, check }) {
     leaked_ints: check.leaked_ints,
     immortal_written: check.immortal_written ? 1 : 0,
   }).filter(([, n]) => n !== 0).map(([what, n]) => `${what} ${n}`);
-}
-
-async function open(browser, url, contextOptions) {
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForSelector('body[data-engine=ready]', READY);
-  return { context, page };
 }
 
 const entries = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
@@ -105,7 +97,7 @@ for (const engine of enginesToTest()) {
 
     it('objects= in a link round-trips and is applied to the run, for every object model', async () => {
       for (const objects of OBJECTS) {
-        const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=${GIL_ON[0]}&total=1000000&objects=${objects}`);
+        const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=${GIL_ON[0]}&total=1000000&objects=${objects}`);
         assert.equal(await page.inputValue('#objects'), objects, `${objects}: the form took it`);
         assert.equal(await page.isVisible('#notice'), false, `${objects}: a clean link gives no notice`);
         assert.equal(new URL(await page.url()).searchParams.get('objects'), objects, `${objects}: the link keeps it`);
@@ -129,7 +121,7 @@ for (const engine of enginesToTest()) {
     it('refuses a hostile objects= with a notice, runs nothing from it, and keeps working', async () => {
       const hostile = '<img src=x onerror=window.pwned=1>';
       const fallback = setting('objects').default;
-      const { context, page } = await open(browser,
+      const { context, page } = await openReady(browser,
         `${server.url}?mode=racy&threads=2&total=1000000&objects=${encodeURIComponent(hostile)}`);
       assert.equal(await page.evaluate(() => window.pwned), undefined);
       assert.equal(await page.count('#notice img, #notice script'), 0, 'no markup from the URL');
@@ -179,7 +171,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('the seed matrix runs every cell with the object model the form has', async () => {
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&total=1000000&objects=${BUILD.freeThreaded}`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&total=1000000&objects=${BUILD.freeThreaded}`);
       // Changed in the form after the link: the matrix takes what the form has now.
       await setForm(page, { objects: BUILD.atomic });
       const cells = ENGINE.matrix.scripts.length * ENGINE.matrix.columns.length;
@@ -209,7 +201,7 @@ for (const engine of enginesToTest()) {
       for (const build of Object.values(BUILD)) assert.ok(OBJECTS.includes(build), `the engine offers the ${build} build`);
       // No busy work between count operations (the cost's lowest value): the most chances to meet.
       const cost = setting('cost').min;
-      const { context, page } = await open(browser,
+      const { context, page } = await openReady(browser,
         `${server.url}?mode=${REFS.ref_shared}&threads=2&total=4000000&gil=${GIL_OFF}&objects=${BUILD.gil}&cost=${cost}`);
       const run = async (values) => {
         await setForm(page, values);

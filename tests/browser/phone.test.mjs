@@ -9,10 +9,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
-import { ROOT, startServer } from './harness.mjs';
+import { ROOT, startServer, waitForEngine } from './harness.mjs';
 import { enginesToTest, lacks, launch } from './engines/index.mjs';
 
-const READY = { timeout: 60_000 };
 const SHOTS = `${ROOT}test-results/screenshots`;
 const PHONES = [[390, 844], [360, 740]];
 
@@ -103,7 +102,7 @@ for (const engine of enginesToTest()) {
         const context = await browser.newContext(options);
         const page = await context.newPage();
         await page.goto(`${server.url}?mode=racy&threads=2&total=10000000`);
-        await page.waitForSelector('body[data-engine=ready]', READY);
+        await waitForEngine(page);
         const run = await page.evaluate(() => { const r = document.querySelector('button[data-role=run]').getBoundingClientRect(); return { top: r.top, bottom: r.bottom, height: r.height }; });
         assert.ok(run.bottom <= height && run.top >= 0, 'Run is on the first screen');
         assert.ok(run.height >= 44, `Run is ${run.height}px tall`);
@@ -139,7 +138,7 @@ for (const engine of enginesToTest()) {
       const context = await browser.newContext(options);
       const page = await context.newPage();
       await page.goto(`${server.url}?mode=pymutex&threads=2&total=100000&gil=3.10`);
-      await page.waitForSelector('body[data-engine=ready]', READY);
+      await waitForEngine(page);
       const shot = (view) => page.screenshot({ path: `${SHOTS}/phone-${engine}-390-${view}.png` });
       const check = async (view, scope) => {
         await settled(page);
@@ -188,7 +187,7 @@ for (const engine of enginesToTest()) {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
       const page = await context.newPage();
       await page.goto(`${server.url}?mode=pymutex&threads=2&total=200000`);
-      await page.waitForSelector('body[data-engine=ready]', READY);
+      await waitForEngine(page);
       await tap(page, true, 'button[data-role=run]');
       await finished(page, 1);
       await settled(page);

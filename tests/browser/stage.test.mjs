@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
-import { ENGINE, ROOT, choices, startServer } from './harness.mjs';
+import { ENGINE, ROOT, choices, openReady, startServer } from './harness.mjs';
 import { enginesToTest, lacks, launch } from './engines/index.mjs';
 
 const READY = { timeout: 60_000 };
@@ -50,14 +50,6 @@ function listing(gil, statement) {
 const stepsParam = (runs) => runs.map(([thread, n]) => String(thread + 1).repeat(n)).join('');
 
 /** A new context's page at `url`, once its engine is ready. */
-async function open(browser, url, contextOptions) {
-  const context = await browser.newContext(contextOptions);
-  const page = await context.newPage();
-  await page.goto(url);
-  await page.waitForSelector('body[data-engine=ready]', READY);
-  return { context, page };
-}
-
 const entries = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
 
 /** Waits until the history holds `count` entries and the controls are free again. */
@@ -131,7 +123,7 @@ for (const engine of enginesToTest()) {
     after(async () => { await browser?.close(); });
 
     it('step-through: buttons and keys drive a lost update, and its link replays it', async () => {
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=off&statement=augmented`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=off&statement=augmented`);
       const { read, write } = listing('off', 'augmented');
       await page.click('button[data-role=step]');
       await page.waitForSelector('#step [data-role=step-counter]');
@@ -162,7 +154,7 @@ for (const engine of enginesToTest()) {
       await context.close();
 
       // The link replays the same interleaving in a fresh page.
-      const replay = await open(browser, `${server.url}?mode=racy&threads=2&gil=off&statement=augmented&view=step&steps=${steps}`);
+      const replay = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=off&statement=augmented&view=step&steps=${steps}`);
       await replay.page.waitForSelector('#step [data-role=step-counter]');
       await stepsReached(replay.page, steps.length);
       const replayed = await stepView(replay.page);
@@ -174,7 +166,7 @@ for (const engine of enginesToTest()) {
     it('step-through under GIL 3.10: no switch inside +=, one after add_one()\'s call that loses an update', async () => {
       // +=: from thread 1's read to its write, thread 2 is never offered.
       const augmented = listing('3.10', 'augmented');
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=augmented&view=step`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=augmented&view=step`);
       await page.waitForSelector('#step [data-role=step-counter]');
       for (let i = 0; i <= augmented.write; i++) {
         await step(page, 0, i % 2 ? 'key' : 'click');
@@ -186,7 +178,7 @@ for (const engine of enginesToTest()) {
       await context.close();
       // A link that asks for the switch anyway is refused in words, and replays up to it.
       const refusedSteps = stepsParam([[0, augmented.read + 1], [1, 1]]);
-      const refused = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=augmented&view=step&steps=${refusedSteps}`);
+      const refused = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=augmented&view=step&steps=${refusedSteps}`);
       await refused.page.waitForSelector('#step .notice[data-kind=warn]');
       const shown = await stepView(refused.page);
       assert.match(shown.refused, /not at a safe point/);
@@ -197,7 +189,7 @@ for (const engine of enginesToTest()) {
       const call = listing('3.10', 'call');
       const safe = call.ops.findIndex((op, i) => i > call.read && i < call.write && op.check);
       assert.ok(safe > 0, 'the engine lists a safe point between add_one()\'s read and its write');
-      const second = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&view=step`);
+      const second = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&view=step`);
       await second.page.waitForSelector('#step [data-role=step-counter]');
       for (let i = 0; i <= safe; i++) await step(second.page, 0, 'click');
       let view = await stepView(second.page);
@@ -219,7 +211,7 @@ for (const engine of enginesToTest()) {
       await second.context.close();
 
       // The same interleaving from a link alone.
-      const linked = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&view=step&steps=${steps}`);
+      const linked = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&view=step&steps=${steps}`);
       await stepsReached(linked.page, steps.length);
       const replayed = await stepView(linked.page);
       assert.deepEqual([replayed.counter, replayed.writes, replayed.refused], [1, 2, null]);
@@ -229,7 +221,7 @@ for (const engine of enginesToTest()) {
 
     it('add_one() loses updates under GIL 3.10 on the page, where += loses none', async () => {
       assert.ok(choices('statement').includes('call'));
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&total=10000000`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&statement=call&total=10000000`);
       const reports = [];
       for (let i = 0; i < ATTEMPTS && !reports.some((r) => r.lost > 0); i++) reports.push(await runOnce(page));
       const last = reports.at(-1);
@@ -248,7 +240,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('predict, then run: the guess is recorded and shown beside the result', async () => {
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=off&total=2000000`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=off&total=2000000`);
       await page.click('button[data-role=predict]');
       await page.waitForSelector('#predict [data-role=guesses]');
       assert.equal(await page.isDisabled('#predict [data-role=reveal]'), true, 'nothing runs before a guess');
@@ -272,7 +264,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('predict, then run, by keys alone in a slide', async () => {
-      const { context, page } = await open(browser, `${server.url}?embed=1&view=predict&mode=racy&threads=2&gil=off&total=2000000`, SLIDE);
+      const { context, page } = await openReady(browser, `${server.url}?embed=1&view=predict&mode=racy&threads=2&gil=off&total=2000000`, SLIDE);
       await page.waitForSelector('#predict [data-role=guesses]');
       await page.evaluate(() => document.activeElement?.blur());
       await page.keyboard.press('d');
@@ -288,7 +280,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('Repeat runs N times and shows a histogram of N outcomes with min, median and max', async () => {
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=off&total=1000000`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=off&total=1000000`);
       const label = await page.textContent('button[data-role=repeat]');
       const n = Number(label.match(/(\d+)\s*×/)?.[1]);
       assert.ok(n >= 2, `the button says how many runs (${label})`);
@@ -322,7 +314,7 @@ for (const engine of enginesToTest()) {
 
     it('draws the timeline live, before a long run ends; Stop ends it', async () => {
       const total = ENGINE.settings.find((f) => f.name === 'total').presets.at(-1);
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=3.10&total=${total}`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=3.10&total=${total}`);
       await page.click('button[data-role=run]');
       // One check, in one instant: the timeline is live and drawn while the run is under way.
       const live = await page.waitForFunction(() => {
@@ -350,7 +342,7 @@ for (const engine of enginesToTest()) {
 
     it('fits every slide view in 960x540 with its work done, and takes its screenshot', async (t) => {
       await mkdir(SHOTS, { recursive: true });
-      const first = await open(browser, server.url, SLIDE);
+      const first = await openReady(browser, server.url, SLIDE);
       const views = await first.page.evaluate(async () => (await import(new URL('js/link.js', location.href).href)).VIEWS);
       await first.context.close();
       assert.ok(views.length >= 6, `the page offers its slide views (${views})`);
@@ -367,7 +359,7 @@ for (const engine of enginesToTest()) {
         step: { keys: Array(listing('off', 'augmented').read + 1).fill('1'), runs: 0 },
       };
       for (const view of views) {
-        const { context, page } = await open(browser, `${server.url}?embed=1&view=${view}&mode=racy&threads=2&gil=off&total=1000000`, SLIDE);
+        const { context, page } = await openReady(browser, `${server.url}?embed=1&view=${view}&mode=racy&threads=2&gil=off&total=1000000`, SLIDE);
         await page.evaluate(() => document.activeElement?.blur());
         const { keys = [], runs = 0 } = work[view] ?? {};
         if (view === 'step') {
@@ -501,7 +493,7 @@ for (const engine of enginesToTest()) {
       ];
       for (const settings of cases) {
         const query = new URLSearchParams({ ...settings, total }).toString();
-        const { context, page } = await open(browser, `${server.url}?${query}`);
+        const { context, page } = await openReady(browser, `${server.url}?${query}`);
         await page.evaluate(() => {
           const { engine } = window.gilPlayground;
           window.stageBefore = { worker: engine.worker, info: engine.info };
@@ -544,7 +536,7 @@ for (const engine of enginesToTest()) {
     });
 
     it('shows how much of a run its threads ran at the same time', async () => {
-      const { context, page } = await open(browser, `${server.url}?mode=racy&threads=2&gil=off&total=10000000`);
+      const { context, page } = await openReady(browser, `${server.url}?mode=racy&threads=2&gil=off&total=10000000`);
       const report = await runOnce(page);
       assert.ok(report.overlap >= 0 && report.overlap <= 1, `overlap ${report.overlap}`);
       const text = await page.textContent('#result [data-field=overlap]');

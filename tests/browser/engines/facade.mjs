@@ -282,7 +282,10 @@ export class Page extends Target {
     return this.page.problems;
   }
 
-  async goto(url) { await this.call(`goto(${url})`, () => this.page.goto(url)); }
+  async goto(url) {
+    this.openedUrl = url; // what waitForEngine's Firefox rescue loads again
+    await this.call(`goto(${url})`, () => this.page.goto(url));
+  }
   async reload() { await this.call('reload', () => this.page.reload()); }
 
   /** Playwright key names, optionally with modifiers: 'g', 'Enter', 'Shift+Tab', ' '… */
