@@ -153,7 +153,7 @@ cmd_test() {
   step "page modules without a browser (node --test tests/page)" node --test tests/page/
   step "dist/" make_dist
   step "browser tests (${GIL_ENGINES:-chromium, firefox, webkit})" \
-    node --test --test-concurrency=1 --test-timeout=300000 tests/browser/
+    node --test --test-concurrency=1 --test-timeout=900000 tests/browser/
 }
 
 case "${1:-}" in
