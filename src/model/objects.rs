@@ -2,7 +2,7 @@
 //! words in shared memory, touched the way a CPython build touches them ([`Objects`]).
 //!
 //! Sources (CPython v3.13.5 unless noted; the research behind this module is summarised in
-//! the README): `Include/object.h` 207-218 (the free-threaded header: `ob_tid`, `ob_mutex`,
+//! docs/objects.md): `Include/object.h` 207-218 (the free-threaded header: `ob_tid`, `ob_mutex`,
 //! `ob_ref_local`, `ob_ref_shared`), 794-841 and 902-920 (`Py_INCREF`/`Py_DECREF` in both
 //! builds), 355-365 (immortal objects, PEP 683); `Objects/object.c` 366-483
 //! (`_Py_DecRefShared`, `_Py_MergeZeroLocalRefcount`, `_Py_ExplicitMergeRefcount`);
@@ -102,7 +102,7 @@ impl ObjectWork {
 
 /// The default busy work per bytecode instruction, in nanoseconds: calibrated so that the
 /// default build's object model, GIL on, one thread, takes CPython 3.13's time per increment
-/// on the reference machine (see the README's "Calibrating the per-instruction cost" section).
+/// on the reference machine (docs/objects.md, "Per-instruction cost").
 ///
 /// Calibrated 2026-12-02 on the 2-vCPU Intel Xeon VM (Firecracker, Linux 6.18) against
 /// CPython 3.13.0 (`bench/python/calibrate.py`): `counter["value"] += 1` takes 62.2 ns per
