@@ -150,7 +150,7 @@ async function benchEngine(name, server, wasmBytes) {
     const kernels = await timeKernels(page, wasmBytes, TOTAL, Math.max(3, REPS));
 
     const configs = MODES.flatMap((mode) => [1, 2].map((threads) => ({ mode, threads, total: TOTAL, gil: 'off' })));
-    configs.push(...['3.10', '3.9'].map((gil) => ({ mode: 'racy', threads: 1, total: TOTAL, gil })));
+    configs.push(...['3.10', '3.9'].flatMap((gil) => [1, 2].map((threads) => ({ mode: 'racy', threads, total: TOTAL, gil }))));
     const samples = configs.map(() => ({ native: [], direct: [], form: [] }));
     for (let rep = 0; rep < REPS; rep++) {
       for (const [i, config] of configs.entries()) {
