@@ -14,7 +14,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
-import { ROOT, choices, startServer } from '../tests/browser/harness.mjs';
+import { ROOT, choices, startServer, waitForEngine } from '../tests/browser/harness.mjs';
 import { enginesToTest, launch } from '../tests/browser/engines/index.mjs';
 import { machine, median, native, parseArgs } from './sides.mjs';
 
@@ -109,11 +109,17 @@ const viaForm = (page, settings) => page.evaluate(async (s) => {
 async function coldLoad(browser, url) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${url}?autorun=1&mode=racy&threads=2&total=1000000`);
-  await page.waitForSelector('#result[data-state=done]', { timeout: 120_000 });
-  const shown = Number(await page.getAttribute('#result', 'data-shown-at'));
-  await context.close();
-  return shown;
+  try {
+    await page.goto(`${url}?autorun=1&mode=racy&threads=2&total=1000000`);
+    await page.waitForSelector('#result[data-state=done]', { timeout: 60_000 });
+    return Number(await page.getAttribute('#result', 'data-shown-at'));
+  } catch (err) {
+    // Firefox under automation: the pool's start sometimes hangs (tests/browser/harness.mjs).
+    console.error(`${browser.name ?? 'browser'}: a cold load gave no result (${err.message.split('\n')[0]}): not counted`);
+    return null;
+  } finally {
+    await context.close();
+  }
 }
 
 /** Long tasks on the page's main thread during a run through the form (Chromium reports them). */
@@ -137,7 +143,7 @@ async function benchEngine(name, server, wasmBytes) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForSelector('body[data-engine=ready]', { timeout: 120_000 });
+    await waitForEngine(page); // with the harness's rescue of Firefox's stuck pool start
     const env = await page.evaluate(() => ({
       browser: window.gilPlayground.env.browser,
       cores: navigator.hardwareConcurrency,
@@ -174,7 +180,10 @@ async function benchEngine(name, server, wasmBytes) {
     const longTotal = Math.min(2e9, Math.round((seconds * 1000 * TOTAL) / racyOne.form_ms));
     const long = await longTasks(page, { mode: 'racy', threads: 2, total: longTotal, gil: 'off' });
     const cold = [];
-    for (let i = 0; i < (SMOKE ? 1 : 3); i++) cold.push(await coldLoad(browser, server.url));
+    for (let tries = 0; cold.length < (SMOKE ? 1 : 3) && tries < 6; tries++) {
+      const ms = await coldLoad(browser, server.url);
+      if (ms !== null) cold.push(ms);
+    }
     await context.close();
     return { engine: name, env, write, kernels, rows, long_tasks: long, cold_load_ms: cold };
   } finally {
@@ -216,8 +225,9 @@ function budget(e) {
     const worst = Math.max(0, ...e.long_tasks.durations);
     check('no long task over 50 ms during a 5-second run', worst <= 50, `${e.long_tasks.durations.length} long tasks, longest ${worst.toFixed(0)} ms`);
   }
-  const cold = median(e.cold_load_ms);
-  check('cold load to first result at most 1.5 s', cold <= 1500, `${cold.toFixed(0)} ms`);
+  const cold = e.cold_load_ms.length ? median(e.cold_load_ms) : Infinity;
+  check('cold load to first result at most 1.5 s', cold <= 1500,
+    e.cold_load_ms.length ? `${cold.toFixed(0)} ms (median of ${e.cold_load_ms.length})` : 'no cold load gave a result');
   return lines;
 }
 

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { ENGINE, ROOT, startServer } from '../tests/browser/harness.mjs';
+import { ENGINE, ROOT, startServer, waitForEngine } from '../tests/browser/harness.mjs';
 import { enginesToTest, launch } from '../tests/browser/engines/index.mjs';
 import { machine, parseArgs } from './sides.mjs';
 
@@ -35,7 +35,7 @@ async function browserCells(name, server, threads) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(server.url);
-    await page.waitForSelector('body[data-engine=ready]', { timeout: 120_000 });
+    await waitForEngine(page); // with the harness's rescue of Firefox's stuck pool start
     const cells = [];
     for (const gil of ENGINE.matrix.columns) {
       let single = null;
