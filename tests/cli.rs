@@ -273,3 +273,16 @@ fn a_shared_counter_for_processes_is_refused_in_words() {
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("processes share no memory"), "{message}");
 }
+
+#[test]
+fn latency_refuses_a_probe_beside_no_threads_instead_of_running_one() {
+    let latency = |args: &[&str]| {
+        Command::new(BIN).arg("latency").args(args).output().expect("the binary runs")
+    };
+    let zero = latency(&["--cpu-threads", "0", "--samples", "5"]);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--cpu-threads 1 or more"));
+    let one = latency(&["--cpu-threads", "1", "--gil", "off", "--samples", "5", "--json"]);
+    assert!(one.status.success(), "{}", String::from_utf8_lossy(&one.stderr));
+    assert_eq!(json_lines(&one)[0]["cpu_threads"], 1);
+}

@@ -15,7 +15,7 @@ use gil_playground::settings::{Raw, Settings};
 
 #[derive(Args)]
 pub struct LatencyArgs {
-    /// CPU-bound threads beside the probe.
+    /// CPU-bound threads beside the probe (1 or more; `--gil off` gives the baseline).
     #[arg(long, default_value_t = 1)]
     cpu_threads: usize,
     /// What the CPU-bound threads run.
@@ -45,9 +45,16 @@ fn parse_gil(text: &str) -> Result<Gil, String> {
 }
 
 pub fn main(args: LatencyArgs) -> ExitCode {
+    if args.cpu_threads == 0 {
+        eprintln!(
+            "error: the probe runs beside 1 or more CPU-bound threads: --cpu-threads 1 or more \
+             (for a baseline without the GIL's handoffs, use --gil off)"
+        );
+        return ExitCode::from(2);
+    }
     let settings = Settings {
         mode: args.mode,
-        threads: args.cpu_threads.max(1),
+        threads: args.cpu_threads,
         gil: args.gil,
         interval: args.interval,
         wait: args.wait,
