@@ -39,12 +39,12 @@ const TABLES = { settings: settingsTable, modes: modesTable };
 const readme = readFileSync(`${ROOT}README.md`, 'utf8');
 let updated = readme;
 for (const [name, table] of Object.entries(TABLES)) {
-  const pattern = new RegExp(`(<!-- ${name}:begin[^>]*-->\\n)[\\s\\S]*?(\\n<!-- ${name}:end -->)`);
+  const pattern = new RegExp(`(<!-- ${name}:begin.*?-->)[\\s\\S]*?(<!-- ${name}:end -->)`);
   if (!pattern.test(updated)) {
     console.error(`README.md has no <!-- ${name}:begin --> … <!-- ${name}:end --> markers`);
     process.exit(2);
   }
-  updated = updated.replace(pattern, (_, begin, end) => `${begin}${table}${end}`);
+  updated = updated.replace(pattern, (_, begin, end) => `${begin}\n${table}\n${end}`);
 }
 if (process.argv.includes('--check')) {
   if (updated !== readme) {
