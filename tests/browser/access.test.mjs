@@ -294,8 +294,12 @@ for (const engine of enginesToTest()) {
       // Wait until the worker has saved the files.
       await page.waitForFunction(async () => (await caches.keys()).length > 0
         && (await (await caches.open((await caches.keys())[0])).match('manifest.webmanifest')) !== undefined, null, READY);
-      const start = await page.evaluate(async () => new URL((await (await fetch('manifest.webmanifest')).json()).start_url,
-        new URL('manifest.webmanifest', location.href)).href);
+      // Read from the worker's cache, as an installed app would (no request that a Firefox
+      // rescue reload could cut).
+      const start = await page.evaluate(async () => {
+        const saved = await (await caches.open((await caches.keys())[0])).match('manifest.webmanifest');
+        return new URL((await saved.json()).start_url, new URL('manifest.webmanifest', location.href)).href;
+      });
       await context.setOffline(true);
       await page.goto(start);
       await waitForEngine(page);
