@@ -47,6 +47,20 @@ forEachEngine((engine, s) => {
       assert.deepEqual(fields, inLinks);
     });
 
+    it('explains a mode with what this engine measured at start, and only what it measured', async () => {
+      const { page } = s;
+      const calibration = await page.evaluate(() => window.gilPlayground.engine.info.calibration);
+      assert.ok(calibration.atomic_ms > 0 && calibration.writes.every((w) => w.ms > 0));
+      const cheaper = calibration.atomic_ms * 1.1 < Math.min(...calibration.writes.map((w) => w.ms));
+      assert.equal(Boolean(calibration.mode_notes.atomic), cheaper, 'a note exactly when atomic measured cheaper');
+      await page.selectOption('#mode', 'atomic');
+      const text = await page.textContent('#mode-explain');
+      if (cheaper) assert.ok(text.includes(`${calibration.atomic_ms.toFixed(1)} ms`), text);
+      else assert.doesNotMatch(text, /cheaper than the plain read and write/);
+      await page.selectOption('#mode', 'racy');
+      assert.doesNotMatch(await page.textContent('#mode-explain'), /cheaper than the plain read and write/);
+    });
+
     for (const mode of MODES) {
       for (const threads of [1, 2, 4]) {
         it(`runs ${mode} on ${threads} distinct thread(s) with a final count its mode allows`, async () => {
