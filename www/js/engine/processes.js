@@ -7,6 +7,10 @@
 
 let current = null;
 
+/** How long the processes may take to start before the run fails in words (they take 20-40 ms
+ * in Chromium here; Firefox under automation sometimes never runs a worker's script). */
+const START_TIMEOUT_MS = 20_000;
+
 /** Resolves with the first message of `type` from `worker`; rejects on its error. */
 function answer(worker, type) {
   return new Promise((resolve, reject) => {
@@ -47,7 +51,17 @@ export async function runProcesses(wasm, flavor, settings) {
       script.searchParams.set('flavor', flavor);
       workers.push(new Worker(script, { type: 'module' }));
     }
-    await Promise.race([Promise.all(workers.map((w) => answer(w, 'ready'))), stopped]);
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(
+        `A process's worker failed: it did not load within ${START_TIMEOUT_MS / 1000} s (the browser never ran its script). Run again.`),
+      { code: 'process-failed' })), START_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(workers.map((w) => answer(w, 'ready'))), stopped, late]);
+    } finally {
+      clearTimeout(timer);
+    }
     const go = performance.now();
     const results = workers.map((worker, index) => {
       const result = answer(worker, 'result');
