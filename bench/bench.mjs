@@ -14,7 +14,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
-import { ROOT, choices, startServer, waitForEngine } from '../tests/browser/harness.mjs';
+import { ROOT, choices, openReady, startServer } from '../tests/browser/harness.mjs';
 import { enginesToTest, launch } from '../tests/browser/engines/index.mjs';
 import { machine, median, native, parseArgs } from './sides.mjs';
 
@@ -140,10 +140,7 @@ async function longTasks(page, settings) {
 async function benchEngine(name, server, wasmBytes) {
   const browser = await launch(name);
   try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await waitForEngine(page); // with the harness's rescue of Firefox's stuck pool start
+    const { context, page } = await openReady(browser, server.url); // rescues Firefox's stuck pool start
     const env = await page.evaluate(() => ({
       browser: window.gilPlayground.env.browser,
       cores: navigator.hardwareConcurrency,

@@ -9,7 +9,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { ENGINE, ROOT, startServer, waitForEngine } from '../tests/browser/harness.mjs';
+import { ENGINE, ROOT, openReady, startServer } from '../tests/browser/harness.mjs';
 import { enginesToTest, launch } from '../tests/browser/engines/index.mjs';
 import { machine, parseArgs } from './sides.mjs';
 
@@ -32,10 +32,7 @@ async function nativeCells(threads) {
 async function browserCells(name, server, threads) {
   const browser = await launch(name);
   try {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await waitForEngine(page); // with the harness's rescue of Firefox's stuck pool start
+    const { context, page } = await openReady(browser, server.url); // rescues Firefox's stuck pool start
     const cells = [];
     for (const gil of ENGINE.matrix.columns) {
       let single = null;

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { ENGINE, openReady, startServer, waitForEngine } from './harness.mjs';
+import { ENGINE, openReady, runFinished, startServer, waitForEngine } from './harness.mjs';
 import { enginesToTest, lacks, launch } from './engines/index.mjs';
 import { EMBED_EXCEPTIONS, axeViolations } from './axe.mjs';
 
@@ -24,9 +24,6 @@ const focused = (page) => page.evaluate(() => {
   const e = document.activeElement;
   return e ? e.id || e.dataset.role || e.localName : null;
 });
-
-const runFinished = (page, count) => page.waitForFunction((n) => window.gilPlayground.history.entries.length >= n
-  && document.querySelector('#controls').getAttribute('aria-busy') === 'false', count, { timeout: 120_000 });
 
 for (const engine of enginesToTest()) {
   describe(engine, () => {

@@ -172,14 +172,34 @@ export function latestEntries(page, n = 1) {
 /** The number of runs in the history. */
 export const historyLength = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
 
+/** Waits until the history holds `count` runs and the controls are free again. */
+export const runFinished = (page, count, timeout = 120_000) => page.waitForFunction((n) => window.gilPlayground.history.entries.length >= n
+  && document.querySelector('#controls').getAttribute('aria-busy') === 'false', count, { timeout });
+
+/** Sets form fields the way a user's change does (a change event per field). */
+export const setForm = (page, values) => page.evaluate((v) => {
+  for (const [name, value] of Object.entries(v)) {
+    const field = document.getElementById(name);
+    field.value = String(value);
+    if (field.value !== String(value)) throw new Error(`the form has no ${name} = ${value}`);
+    field.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+}, values);
+
+/** Presses Run, waits until the run it started has ended and resolves with its history entry (as latestEntries gives it). */
+export async function pressRun(page) {
+  const before = await historyLength(page);
+  await page.click('button[data-role=run]');
+  await runFinished(page, before + 1);
+  return (await latestEntries(page))[0];
+}
+
 /** Chooses settings in the form, presses Run and waits until the run has ended. */
 export async function runFromForm(page, { mode, threads, total }) {
   if (mode !== undefined) await page.selectOption('#mode', String(mode));
   if (threads !== undefined) await page.selectOption('#threads', String(threads));
   if (total !== undefined) await page.selectOption('#total', String(total));
-  await page.click('button[data-role=run]');
-  await page.waitForSelector('#controls[aria-busy=false]', { timeout: 120_000 });
-  return (await latestEntries(page))[0];
+  return pressRun(page);
 }
 
 /** Runs `settings` on the page's engine directly (no form) and resolves with the report's numbers. */

@@ -8,10 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { ENGINE, ROOT, choices, openReady, startServer } from './harness.mjs';
+import { ENGINE, ROOT, choices, openReady, pressRun, setForm, startServer } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
-const RUN = { timeout: 120_000 };
 /** The orderings hold by mechanism, but a 2-core machine is noisy: a few tries each. */
 const ATTEMPTS = 3;
 /** Wake-ups per probe run: enough for a median. */
@@ -27,30 +26,11 @@ const GIL_OFF = choices('gil').find((gil) => !GIL_ON.includes(gil));
 /** The newest GIL: 3.10+'s safe points (the first "on" choice the engine lists). */
 const GIL = GIL_ON[0];
 
-/** Sets form fields the way a user's change does (a change event per field). */
-const setForm = (page, values) => page.evaluate((v) => {
-  for (const [name, value] of Object.entries(v)) {
-    const field = document.getElementById(name);
-    field.value = String(value);
-    if (field.value !== String(value)) throw new Error(`the form has no ${name} = ${value}`);
-    field.dispatchEvent(new Event('change', { bubbles: true }));
-  }
-}, values);
-
-/** Presses Run and resolves with the report of the run it started. */
+/** Presses Run and resolves with the report of the run it started (`lanes`: its timeline's). */
 async function runOnce(page) {
-  const before = await page.evaluate(() => window.gilPlayground.history.entries.length);
-  await page.click('button[data-role=run]');
-  await page.waitForFunction((n) => window.gilPlayground.history.entries.length > n
-    && document.querySelector('#controls').getAttribute('aria-busy') === 'false', before, RUN);
-  const { report, error } = await page.evaluate(() => {
-    const { report, error } = window.gilPlayground.history.entries[0];
-    if (!report) return { error };
-    const { timeline, ...rest } = report;
-    return { report: { ...rest, lanes: timeline.length } };
-  });
+  const { report, error } = await pressRun(page);
   assert.equal(error, undefined, 'the run did not fail');
-  return report;
+  return { ...report, lanes: report.timeline.length };
 }
 
 /** The wake-up figure as the page shows it, and as it should read for `latency`. */

@@ -21,11 +21,18 @@ async function runModel(page, model, mode, threads) {
     }
     return runFromForm(page, { mode, threads, total: TOTAL });
   };
-  const entry = await once();
+  let entry;
+  try {
+    entry = await once();
+  } catch (e) {
+    if (page.engine !== 'firefox' || !/timed out/.test(e.message)) throw e;
+    entry = { stalled: e.message.split('\n')[0] };
+  }
   // Firefox under automation: in a tab whose pool start hung (see harness.waitForEngine), a
-  // process's nested worker can fail to load too. Loaded again, once, and printed: not a pass.
-  if (page.engine !== 'firefox' || !/worker failed: it did not load/.test(entry.error ?? '')) return entry;
-  console.log(`firefox: a process's worker did not load (${model}, ${mode} x${threads}): loading the page again`);
+  // process's nested worker can fail to load, or a run never end. Loaded again, once, and
+  // printed: not a pass.
+  if (page.engine !== 'firefox' || !(entry.stalled || /worker failed: it did not load/.test(entry.error ?? ''))) return entry;
+  console.log(`firefox: ${entry.stalled ? `a run never ended (${entry.stalled})` : 'a process\'s worker did not load'} (${model}, ${mode} x${threads}): loading the page again`);
   await page.goto(await page.url());
   await waitForEngine(page);
   await forceOption(page, 'total', TOTAL);

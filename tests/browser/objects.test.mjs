@@ -7,7 +7,7 @@
 // default build stays exact where nothing is shared or the GIL serialises the threads.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, choices, openReady, startServer } from './harness.mjs';
+import { ENGINE, choices, openReady, pressRun, runFinished, setForm, startServer } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
 const READY = { timeout: 60_000 };
@@ -41,35 +41,14 @@ function countProblems({ counts, check }) {
   }).filter(([, n]) => n !== 0).map(([what, n]) => `${what} ${n}`);
 }
 
-const entries = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
-
-const runFinished = (page, count) => page.waitForFunction((n) => window.gilPlayground.history.entries.length >= n
-  && document.querySelector('#controls').getAttribute('aria-busy') === 'false', count, RUN);
-
-/** Sets form fields the way a user's change does (a change event per field). */
-const setForm = (page, values) => page.evaluate((v) => {
-  for (const [name, value] of Object.entries(v)) {
-    const field = document.getElementById(name);
-    field.value = String(value);
-    if (field.value !== String(value)) throw new Error(`the form has no ${name} = ${value}`);
-    field.dispatchEvent(new Event('change', { bubbles: true }));
-  }
-}, values);
-
 /** Presses Run; resolves with the report (without its event logs) and the page's objects figure. */
 async function runOnce(page) {
-  const before = await entries(page);
-  await page.click('button[data-role=run]');
-  await runFinished(page, before + 1);
-  const { report, error, figure } = await page.evaluate(() => {
-    const { report, error } = window.gilPlayground.history.entries[0];
-    const dd = document.querySelector('#result [data-field=objects]');
-    const figure = dd && { text: dd.textContent, wrong: dd.classList.contains('wrong') };
-    if (!report) return { error, figure };
-    const { timeline, ...rest } = report;
-    return { report: rest, figure };
-  });
+  const { report, error } = await pressRun(page);
   assert.equal(error, undefined, 'the run did not fail');
+  const figure = await page.evaluate(() => {
+    const dd = document.querySelector('#result [data-field=objects]');
+    return dd && { text: dd.textContent, wrong: dd.classList.contains('wrong') };
+  });
   return { report, figure };
 }
 

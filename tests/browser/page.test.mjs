@@ -52,7 +52,7 @@ forEachEngine((engine, s) => {
       const calibration = await page.evaluate(() => window.gilPlayground.engine.info.calibration);
       assert.ok(calibration.atomic_ms > 0 && calibration.writes.every((w) => w.ms > 0));
       const cheaper = calibration.atomic_ms * 1.1 < Math.min(...calibration.writes.map((w) => w.ms));
-      assert.equal(Boolean(calibration.mode_notes.atomic), cheaper, 'a note exactly when atomic measured cheaper');
+      assert.equal(Boolean(calibration.notes.mode.atomic), cheaper, 'a note exactly when atomic measured cheaper');
       await page.selectOption('#mode', 'atomic');
       const text = await page.textContent('#mode-explain');
       if (cheaper) assert.ok(text.includes(`${calibration.atomic_ms.toFixed(1)} ms`), text);

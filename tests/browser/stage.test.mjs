@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir, stat } from 'node:fs/promises';
-import { ENGINE, ROOT, choices, openReady, startServer } from './harness.mjs';
+import { ENGINE, ROOT, choices, historyLength, openReady, pressRun, runFinished, startServer } from './harness.mjs';
 import { enginesToTest, lacks, launch } from './engines/index.mjs';
 
 const READY = { timeout: 60_000 };
@@ -50,18 +50,9 @@ function listing(gil, statement) {
 const stepsParam = (runs) => runs.map(([thread, n]) => String(thread + 1).repeat(n)).join('');
 
 /** A new context's page at `url`, once its engine is ready. */
-const entries = (page) => page.evaluate(() => window.gilPlayground.history.entries.length);
-
-/** Waits until the history holds `count` entries and the controls are free again. */
-const runFinished = (page, count) => page.waitForFunction((n) => window.gilPlayground.history.entries.length >= n
-  && document.querySelector('#controls').getAttribute('aria-busy') === 'false', count, RUN);
-
 /** Presses Run and resolves with the report of the run it started. */
 async function runOnce(page) {
-  const before = await entries(page);
-  await page.click('button[data-role=run]');
-  await runFinished(page, before + 1);
-  const { report, error } = await page.evaluate(() => window.gilPlayground.history.entries[0]);
+  const { report, error } = await pressRun(page);
   assert.equal(error, undefined, 'the run did not fail');
   return report;
 }
@@ -244,10 +235,10 @@ for (const engine of enginesToTest()) {
       await page.click('button[data-role=predict]');
       await page.waitForSelector('#predict [data-role=guesses]');
       assert.equal(await page.isDisabled('#predict [data-role=reveal]'), true, 'nothing runs before a guess');
-      const before = await entries(page);
+      const before = await historyLength(page);
       await page.click('#predict button[data-key=a]');
       assert.equal(await page.getAttribute('#predict button[data-key=a]', 'aria-pressed'), 'true', 'the guess is recorded');
-      assert.equal(await entries(page), before, 'guessing runs nothing');
+      assert.equal(await historyLength(page), before, 'guessing runs nothing');
       await page.click('#predict [data-role=reveal]');
       await page.waitForSelector('#predict [data-role=predict-verdict]', RUN);
       await runFinished(page, before + 1);
@@ -269,7 +260,7 @@ for (const engine of enginesToTest()) {
       await page.evaluate(() => document.activeElement?.blur());
       await page.keyboard.press('d');
       await page.waitForSelector('#predict button[data-key=d][aria-pressed=true]');
-      assert.equal(await entries(page), 0, 'a guess runs nothing');
+      assert.equal(await historyLength(page), 0, 'a guess runs nothing');
       await page.keyboard.press('Enter');
       await page.waitForSelector('#predict [data-role=predict-verdict]', RUN);
       await runFinished(page, 1);
@@ -284,11 +275,11 @@ for (const engine of enginesToTest()) {
       const label = await page.textContent('button[data-role=repeat]');
       const n = Number(label.match(/(\d+)\s*×/)?.[1]);
       assert.ok(n >= 2, `the button says how many runs (${label})`);
-      const before = await entries(page);
+      const before = await historyLength(page);
       await page.click('button[data-role=repeat]');
       await runFinished(page, before + n);
       await page.waitForSelector('#histogram [data-role=spread]', RUN);
-      assert.equal(await entries(page), before + n, `${n} runs, each in the history`);
+      assert.equal(await historyLength(page), before + n, `${n} runs, each in the history`);
       const shown = await page.evaluate(async (k) => {
         const { ms, percent } = await import(new URL('js/views/format.js', location.href).href);
         const reports = window.gilPlayground.history.entries.slice(0, k).map((e) => e.report);
@@ -366,7 +357,7 @@ for (const engine of enginesToTest()) {
           // Nothing the slide cannot show: run, matrix and repeat keys start nothing here.
           for (const key of ['r', 'x', 'h']) await page.keyboard.press(key);
           assert.equal(await page.evaluate(() => document.body.dataset.engine), 'ready', 'no run started in the step slide');
-          assert.equal(await entries(page), 0);
+          assert.equal(await historyLength(page), 0);
           await page.waitForSelector('#step [data-role=step-counter]');
           for (const [i, key] of keys.entries()) {
             await page.keyboard.press(key);
@@ -502,7 +493,7 @@ for (const engine of enginesToTest()) {
         await page.waitForSelector('#result[data-state=running]');
         // A run well under way (a presenter stops it to move on), not one that just began.
         await new Promise((resolve) => setTimeout(resolve, 1500));
-        assert.equal(await entries(page), 0, 'the run is still under way');
+        assert.equal(await historyLength(page), 0, 'the run is still under way');
         await page.click('button[data-role=stop]');
         await page.waitForSelector('#controls[aria-busy=false]', { timeout: 30_000 });
         const after = await page.evaluate(() => {

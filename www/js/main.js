@@ -215,7 +215,7 @@ async function awaitEngine(starting, pageNotices = []) {
   else notice.clear();
   showEnvironment();
   if (threaded) controls.showParallelism(trustedCores(info.calibration, env.cores));
-  controls.showModeNotes(info.calibration?.mode_notes);
+  controls.showEngineNotes(info.calibration?.notes);
   status.set('ready');
   api.ready(controls.settings(), info.settings);
   return true;

@@ -284,7 +284,14 @@ export class Page extends Target {
 
   async goto(url) {
     this.openedUrl = url; // what waitForEngine's Firefox rescue loads again
-    await this.call(`goto(${url})`, () => this.page.goto(url));
+    try {
+      await this.call(`goto(${url})`, () => this.page.goto(url));
+    } catch (e) {
+      // Firefox under automation: a navigation can stall like its pool start (see harness.mjs).
+      if (this.engine !== 'firefox' || !/Navigation timeout/.test(e.message)) throw e;
+      console.log(`firefox: a navigation to ${url} timed out: trying it once more`);
+      await this.call(`goto(${url}), again`, () => this.page.goto(url));
+    }
   }
   async reload() { await this.call('reload', () => this.page.reload()); }
 

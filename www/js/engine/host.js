@@ -132,10 +132,10 @@ async function calibrate(info, reportedCores, poolSize) {
   const one = median(times[1]);
   const scaling = counts.map((threads) => ({ threads, ms: median(times[threads]), speedup: one / median(times[threads]) }));
   const atomicMs = median(atomic);
-  // What a mode's explanation should add in this engine, measured just now.
-  const modeNotes = {};
+  // What a choice's explanation should add in this engine, measured just now: { setting: { value: sentence } }.
+  const notes = { mode: {} };
   if (atomicMs * 1.1 < fastest.ms) {
-    modeNotes.atomic = `In this browser one atomic add is cheaper than the plain read and write a racy `
+    notes.mode.atomic = `In this browser one atomic add is cheaper than the plain read and write a racy `
       + `increment needs (${atomicMs.toFixed(1)} ms against ${fastest.ms.toFixed(1)} ms for ${CALIBRATION_TOTAL / 1e6}M, `
       + 'measured when the engine started): this engine runs one locked add faster than a separate atomic load '
       + 'and store, so here atomic beats racy even at 1 thread. What sharing costs is still the 2-thread figure.';
@@ -145,7 +145,7 @@ async function calibrate(info, reportedCores, poolSize) {
     write: fastest.write,
     writes: perWrite,
     atomic_ms: atomicMs,
-    mode_notes: modeNotes,
+    notes,
     scaling,
     // A speedup above the thread count is noise in the 1-thread run, not extra cores.
     parallelism: Math.max(...scaling.map((s) => Math.min(s.speedup, s.threads))),

@@ -8,16 +8,36 @@ export { uPlot };
 
 export const COLORS = ['#2757c5', '#c2261f', '#1f7a3a', '#8e44ad', '#e0a526', '#0f766e'];
 
+/** `text` broken into lines no wider than `width` on `g` (continuation lines indented). */
+function wrap(g, text, width) {
+  const lines = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (g.measureText(next).width > width && line) {
+      lines.push(line);
+      line = `  ${word}`;
+    } else {
+      line = next;
+    }
+  }
+  return [...lines, line];
+}
+
 /**
- * The charts side by side as one PNG blob. `legend` is [label, color] pairs; `note` the last
- * line (where the numbers come from).
+ * The charts side by side as one PNG blob. `legend` is [label, color] pairs; `note` the line
+ * saying where the numbers come from; `title` stands for a chart without a title of its own;
+ * `lines`, sentences printed below, wrapped.
  */
-export function chartsToPng(charts, legend, note) {
+export function chartsToPng(charts, legend, note, { title = '', lines = [] } = {}) {
   if (!charts.length) return Promise.resolve(null);
   const pad = 16;
   const canvases = charts.map((c) => c.ctx.canvas);
   const width = canvases.reduce((w, c) => w + c.width, 0) + pad * (canvases.length + 1);
-  const height = Math.max(...canvases.map((c) => c.height)) + 48 + 22 * (legend.length + 1);
+  const measure = document.createElement('canvas').getContext('2d');
+  measure.font = '14px system-ui, sans-serif';
+  const wrapped = lines.flatMap((line) => wrap(measure, `• ${line}`, width - 2 * pad));
+  const height = Math.max(...canvases.map((c) => c.height)) + 48 + 22 * (legend.length + 1 + wrapped.length);
   const out = Object.assign(document.createElement('canvas'), { width, height });
   const g = out.getContext('2d');
   g.fillStyle = '#fff';
@@ -26,7 +46,7 @@ export function chartsToPng(charts, legend, note) {
   g.font = '600 18px system-ui, sans-serif';
   let x = pad;
   charts.forEach((chart, i) => {
-    g.fillText(chart.root.querySelector('.u-title')?.textContent ?? '', x, 28);
+    g.fillText(chart.root.querySelector('.u-title')?.textContent ?? title, x, 28);
     g.drawImage(canvases[i], x, 40);
     x += canvases[i].width + pad;
   });
@@ -41,5 +61,10 @@ export function chartsToPng(charts, legend, note) {
   }
   g.fillStyle = '#5b6672';
   g.fillText(note, pad, y);
+  g.fillStyle = '#1d232b';
+  for (const line of wrapped) {
+    y += 22;
+    g.fillText(line, pad, y);
+  }
   return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
 }

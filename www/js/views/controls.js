@@ -11,7 +11,7 @@ export class Controls {
    */
   constructor(form, { onRun, onMatrix, onSweep, onModels, onStep, onRepeat, onPredict, onStop, onChange = () => {} }) {
     this.form = form;
-    this.modeNotes = {};
+    this.engineNotes = {};
     this.fieldsBox = form.querySelector('[data-role=fields]');
     this.runButton = form.querySelector('[data-role=run]');
     this.matrixButton = form.querySelector('[data-role=matrix]');
@@ -88,9 +88,9 @@ export class Controls {
    * started): above that, threads take turns on the cores. Phones and browsers that clamp or
    * invent their core count differ most from what they report.
    */
-  /** Adds what this engine measured about a mode to its explanation ({ mode: sentence }). */
-  showModeNotes(notes = {}) {
-    this.modeNotes = notes;
+  /** Adds what this engine measured about a choice to its explanation ({ setting: { value: sentence } }). */
+  showEngineNotes(notes = {}) {
+    this.engineNotes = notes;
     this.showApplicable();
   }
 
@@ -118,7 +118,8 @@ export class Controls {
       else control.setAttribute('aria-description', 'not used with the other settings chosen');
       const chosen = field.choices?.find((c) => c.name === settings[field.name]);
       if (applies && chosen && field.explained) lines.push(chosen.explain);
-      if (field.name === 'mode' && this.modeNotes[settings.mode]) lines.push(this.modeNotes[settings.mode]);
+      const measured = this.engineNotes[field.name]?.[settings[field.name]];
+      if (applies && measured) lines.push(measured);
     }
     this.explain.textContent = lines.join(' ');
   }

@@ -4,7 +4,7 @@
 // transfer and compute stacked (each measured, see report.rs: they add up to the total), drawn
 // by uPlot (vendored, loaded with this view). Below, in words computed from the numbers, which
 // model won for this size and why; then the published figures, apart, never mixed in.
-import uPlot from '../../vendor/uPlot.esm.js';
+import { chartsToPng, uPlot } from './charts.js';
 import { h, fill } from './dom.js';
 import { choiceLabel, count, gilLabel, gilOn, ms, ratio } from './format.js';
 
@@ -110,41 +110,12 @@ export class ModelsView {
   }
 
   /** The chart with its title, legend and the sentences below it, as one PNG blob. */
-  async png() {
-    if (!this.chart) return null;
-    const pad = 16;
-    const canvas = this.chart.ctx.canvas;
-    const lines = [...this.shape.querySelectorAll('li')].map((li) => li.textContent);
-    const width = canvas.width + 2 * pad;
-    const g0 = document.createElement('canvas').getContext('2d');
-    g0.font = '14px system-ui, sans-serif';
-    const wrapped = lines.flatMap((line) => wrap(g0, `• ${line}`, width - 2 * pad));
-    const height = canvas.height + 110 + 20 * wrapped.length;
-    const out = Object.assign(document.createElement('canvas'), { width, height });
-    const g = out.getContext('2d');
-    g.fillStyle = '#fff';
-    g.fillRect(0, 0, width, height);
-    g.fillStyle = '#1d232b';
-    g.font = '600 18px system-ui, sans-serif';
-    g.fillText('Threads, subinterpreters and processes', pad, 28);
-    g.font = '14px system-ui, sans-serif';
-    g.fillText(this.status.textContent, pad, 50);
-    g.drawImage(canvas, pad, 62);
-    let y = 62 + canvas.height + 22;
-    let x = pad;
-    for (const phase of PHASES) {
-      g.fillStyle = phase.color;
-      g.fillRect(x, y - 10, 14, 10);
-      g.fillStyle = '#1d232b';
-      g.fillText(phase.label, x + 20, y);
-      x += 30 + g.measureText(phase.label).width;
-    }
-    y += 26;
-    for (const line of wrapped) {
-      g.fillText(line, pad, y);
-      y += 20;
-    }
-    return new Promise((resolve) => out.toBlob(resolve, 'image/png'));
+  png() {
+    if (!this.chart) return Promise.resolve(null);
+    return chartsToPng([this.chart], PHASES.map((phase) => [phase.label, phase.color]), this.status.textContent, {
+      title: 'Threads, subinterpreters and processes',
+      lines: [...this.shape.querySelectorAll('li')].map((li) => li.textContent),
+    });
   }
 }
 
@@ -160,20 +131,6 @@ function chartSlots(cells) {
   return slots;
 }
 
-function wrap(g, text, width) {
-  const lines = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const next = line ? `${line} ${word}` : word;
-    if (g.measureText(next).width > width && line) {
-      lines.push(line);
-      line = `  ${word}`;
-    } else {
-      line = next;
-    }
-  }
-  return [...lines, line];
-}
 
 const SHORT = { threads: 'threads', subinterpreters: 'interpreters', processes: 'processes' };
 const shortModel = (model) => SHORT[model] ?? model;
