@@ -187,8 +187,12 @@ pub fn start_run(settings: JsValue) -> Result<(), JsValue> {
     }
     Pool::spawn(move || {
         let report = run.execute(&Pool, &WorkerClock::new());
+        // Both under CURRENT's lock: once `poll` hands out the report, a new run can start
+        // (WebKit under load preempted this thread between the two and refused the next run).
+        let mut current = lock(&CURRENT);
         *lock(&FINISHED) = Some(report);
-        *lock(&CURRENT) = None;
+        *current = None;
+        drop(current);
         Pool::signal_done();
     });
     Ok(())
