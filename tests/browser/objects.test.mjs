@@ -7,10 +7,9 @@
 // default build stays exact where nothing is shared or the GIL serialises the threads.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, choices, openReady, pressRun, runFinished, setForm, startServer } from './harness.mjs';
+import { ENGINE, choices, openReady, pressRun, runFinished, setForm, startServer, waitForEngine } from './harness.mjs';
 import { enginesToTest, launch } from './engines/index.mjs';
 
-const READY = { timeout: 60_000 };
 const RUN = { timeout: 120_000 };
 /** The non-atomic counts go wrong by chance (two threads must meet on one count): a few tries. */
 const ATTEMPTS = 3;
@@ -120,7 +119,7 @@ for (const engine of enginesToTest()) {
       const page = await context.newPage();
       await page.goto(`${server.url}deck.html?slide=1`);
       const frame = await page.frame('#playground');
-      await frame.waitForSelector('body[data-engine=ready]', READY);
+      await waitForEngine(frame);
       await listen(page);
 
       await post(page, { type: 'gil:set', settings: { objects: BUILD.atomic } });
