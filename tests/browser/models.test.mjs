@@ -153,6 +153,7 @@ forEachEngine((engine, s) => {
 
     it('takes the model from a deck and reports it back', async () => {
       const { page: deck, context } = await openPage(s.browser, `${s.server.url}deck.html?slide=1`);
+      await waitForEngine(await deck.frame('#playground')); // with the harness's Firefox rescue
       await deck.waitForSelector('body[data-playground=ready]', { timeout: 60_000 });
       const reply = (message, type) => deck.evaluate(([m, t]) => new Promise((resolve) => {
         window.addEventListener('message', function listen({ data }) {
