@@ -261,7 +261,8 @@ impl Raw<'_> {
     }
 }
 
-/// Every setting name, in the order the page lists them.
+/// Every setting name, in the order the page lists them: first the settings a link carries,
+/// then `order` and `write`, which are for programs and the CLI only.
 pub const NAMES: [&str; 15] = [
     "mode",
     "threads",
@@ -280,22 +281,10 @@ pub const NAMES: [&str; 15] = [
     "write",
 ];
 
-/// Settings a link carries (the others are for programs and the CLI only).
-const IN_LINKS: [&str; 13] = [
-    "mode",
-    "threads",
-    "model",
-    "total",
-    "size",
-    "layout",
-    "gil",
-    "interval",
-    "statement",
-    "objects",
-    "cost",
-    "wait",
-    "probe",
-];
+/// Whether a link may carry the setting `name` (the first 13 of [`NAMES`]).
+fn in_links(name: &str) -> bool {
+    NAMES[..13].contains(&name)
+}
 
 /// Reads a choice, accepting `true`/`false` for the GIL (on means CPython 3.10+'s safe points).
 fn choice<C: Choice>(raw: Raw) -> Result<C, SettingsError> {
@@ -472,7 +461,7 @@ impl Settings {
                 safe_points = Some(value);
                 continue;
             }
-            if !IN_LINKS.contains(&key) {
+            if !in_links(key) {
                 notices.push(format!(
                     "The link has a setting this page does not know, {}: ignored.",
                     shown(key)
@@ -669,7 +658,7 @@ pub fn schema(max_threads: usize) -> Vec<Field> {
     let field = |name: &'static str, label: &'static str, kind: Kind| Field {
         name,
         label,
-        in_links: IN_LINKS.contains(&name),
+        in_links: in_links(name),
         explained: false,
         applies_when: None,
         kind,
