@@ -8,11 +8,15 @@ Every script here has two halves:
 * a *child* (``--child``): measures inside the interpreter it runs on and prints its samples
   as one JSON line prefixed with ``RESULT-JSON:``.
 
+The driver's loop lives here once (``run_children``; run_seed.py, whose child is bench/seed.py,
+uses its parts), so a script keeps only its own options, measurement and summary.
+
 Nothing here needs third-party packages; the child side keeps Python 2.7 syntax so the scripts
 can be pointed at 2.7 where the measurement makes sense there.
 """
 from __future__ import division, print_function
 
+import argparse
 import json
 import os
 import platform
@@ -154,6 +158,8 @@ def load_snapshot():
 class Batch(object):
     """Context manager: load averages before/after and how busy the whole machine was.
 
+    Logs its label on entry, so every child's start shows on stderr.
+
     ``machine_busy`` is the fraction of all CPUs' time that was non-idle during the batch
     (ours included), from /proc/stat; ``own_cpu`` is the CPU seconds our children used.
     ``other_busy_cpus`` = (machine busy CPU-seconds - our children's CPU-seconds) / wall, i.e.
@@ -165,6 +171,7 @@ class Batch(object):
         self.record = {"label": label}
 
     def __enter__(self):
+        log(self.label)
         self.record["before"] = load_snapshot()
         self._jiffies = _cpu_jiffies()
         self._times = os.times()
@@ -193,6 +200,37 @@ class Batch(object):
 
 
 # --------------------------------------------------------------------------- versions & children
+
+def main(child, driver):
+    """Script entry point: ``--child`` anywhere in the arguments runs the child side."""
+    argv = sys.argv[1:]
+    if "--child" in argv:
+        child(argv)
+    else:
+        driver(argv)
+
+
+def child_parser():
+    """The child's argument parser; it accepts the ``--child`` flag the driver passes."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--child", action="store_true")
+    return p
+
+
+def driver_parser(doc, default_versions):
+    """The driver's argument parser: the doc's first line as description, and --versions."""
+    p = argparse.ArgumentParser(description=doc.splitlines()[0])
+    p.add_argument("--versions", default=default_versions)
+    return p
+
+
+def requested_versions(args):
+    """The minor versions a driver's options ask for; 2.7 first where there is a --py27 flag."""
+    versions = args.versions.split(",")
+    if getattr(args, "py27", False):
+        versions = ["2.7"] + versions
+    return versions
+
 
 def find_pythons(wanted):
     """Map "3.12" -> path of ~/.pyenv/versions/3.12.x/bin/python for each wanted minor version."""
@@ -227,6 +265,67 @@ def run_child(python, script, args, timeout=None):
             return payload
     return {"error": "child printed no result", "returncode": proc.returncode,
             "stdout": out[-2000:], "stderr": err[-2000:], "cmd": cmd}
+
+
+class ChildRun(object):
+    """One child a driver starts: its arguments after ``--child``, the detail its log label
+    adds after "rep<N> <version>", and the fields its record in "runs" gets besides
+    rep, python and batch."""
+
+    def __init__(self, args, label="", **fields):
+        self.args = args
+        self.label = label
+        self.fields = fields
+
+
+def run_label(rep, version, detail=""):
+    """A child's label in the log and in its batch record: "rep0 3.12" plus any detail."""
+    label = "rep%d %s" % (rep, version)
+    return label + " " + detail if detail else label
+
+
+def round_robin(pythons, reps):
+    """(rep, version, executable) in run order: each found version once per repetition, so
+    machine noise spreads evenly over the versions."""
+    for rep in range(reps):
+        for version, exe in pythons:
+            if exe:
+                yield rep, version, exe
+
+
+def start_result(script, measurement, pythons, reps, settings=None):
+    """A driver's JSON before its runs: header, settings, an empty "runs" and what is missing."""
+    data = header(script, sys.argv)
+    data.update(settings or {})
+    data.update({"measurement": measurement, "reps": reps, "runs": [],
+                 "missing": [v for v, exe in pythons if not exe]})
+    return data
+
+
+def finish_result(data, summarise):
+    """Add the summary of the runs and the load at the end; write <measurement>.json."""
+    data["summary"] = summarise(data["runs"])
+    data["load_at_end"] = load_snapshot()
+    return write_result(data["measurement"], data)
+
+
+def run_children(script, measurement, versions, reps, children, summarise, settings=None):
+    """The whole driver of a ``--child`` script.
+
+    For each repetition and found version (round-robin), runs every ChildRun of
+    ``children(rep, version)`` one at a time inside a Batch, keeps its result with rep, python,
+    batch and the ChildRun's fields in "runs", then writes <measurement>.json (see
+    start_result/finish_result; ``settings`` are the top-level fields of the measurement)."""
+    pythons = find_pythons(versions)
+    data = start_result(script, measurement, pythons, reps, settings)
+    for rep, version, exe in round_robin(pythons, reps):
+        for run in children(rep, version):
+            with Batch(run_label(rep, version, run.label)) as batch:
+                res = run_child(exe, script, run.args)
+            res.update({"rep": rep, "python": version, "batch": batch})
+            res.update(run.fields)
+            data["runs"].append(res)
+    return finish_result(data, summarise)
 
 
 def emit(payload):

@@ -27,7 +27,6 @@ Works on CPython 3.9-3.13 and 2.7 (xrange; 2.7 has no thread_time, process CPU t
 """
 from __future__ import division, print_function
 
-import argparse
 import os
 import sys
 import threading
@@ -68,8 +67,7 @@ VARIANTS = [("empty", loop_empty), ("plus_eq", loop_plus_eq), ("add_one", loop_a
 
 
 def child(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", action="store_true")
+    p = C.child_parser()
     p.add_argument("--n", type=int, default=10000000)
     p.add_argument("--order", type=int, default=0, help="rotate the variant order by this much")
     a = p.parse_args(argv)
@@ -109,32 +107,14 @@ def derive(ns):
 
 
 def driver(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.9,3.10,3.11,3.12,3.13")
+    p = C.driver_parser(__doc__, "3.9,3.10,3.11,3.12,3.13")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--n", type=int, default=10000000)
     p.add_argument("--py27", action="store_true")
     a = p.parse_args(argv)
-    versions = a.versions.split(",")
-    if a.py27:
-        versions = ["2.7"] + versions
-    pythons = C.find_pythons(versions)
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "calibrate", "n": a.n, "reps": a.reps, "runs": [],
-                 "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            label = "rep%d %s" % (rep, ver)
-            C.log(label)
-            with C.Batch(label) as batch:
-                res = C.run_child(exe, __file__, ["--n", a.n, "--order", rep])
-            res.update({"rep": rep, "python": ver, "batch": batch})
-            data["runs"].append(res)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("calibrate", data)
+    C.run_children(__file__, "calibrate", C.requested_versions(a), a.reps,
+                   lambda rep, ver: [C.ChildRun(["--n", a.n, "--order", rep])],
+                   summarise, settings={"n": a.n})
 
 
 def summarise(runs):
@@ -163,7 +143,4 @@ def summarise(runs):
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv[1:]:
-        child(sys.argv[1:])
-    else:
-        driver(sys.argv[1:])
+    C.main(child, driver)

@@ -27,7 +27,6 @@ Works on CPython 3.9-3.13 (2.7 lacks perf_counter/get_context; not supported her
 """
 from __future__ import division, print_function
 
-import argparse
 import multiprocessing
 import os
 import sys
@@ -105,8 +104,7 @@ def one_k(k, mode, samples, warmup):
 
 
 def child(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", action="store_true")
+    p = C.child_parser()
     p.add_argument("--mode", choices=["threads", "processes"], default="threads")
     p.add_argument("--interval", default="0.005")
     p.add_argument("--ks", default="0,1,2")
@@ -121,36 +119,22 @@ def child(argv):
 
 
 def driver(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.9,3.12,3.13")
+    p = C.driver_parser(__doc__, "3.9,3.12,3.13")
     p.add_argument("--intervals", default="0.005,0.001")
     p.add_argument("--modes", default="threads,processes")
     p.add_argument("--ks", default="0,1,2")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--samples", type=int, default=300)
     a = p.parse_args(argv)
-    pythons = C.find_pythons(a.versions.split(","))
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "latency", "sleep_s": SLEEP, "samples": a.samples,
-                 "reps": a.reps, "runs": [], "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            for mode in a.modes.split(","):
-                for interval in a.intervals.split(","):
-                    label = "rep%d %s %s interval=%s" % (rep, ver, mode, interval)
-                    C.log(label)
-                    with C.Batch(label) as batch:
-                        res = C.run_child(exe, __file__, [
-                            "--mode", mode, "--interval", interval, "--ks", a.ks,
-                            "--samples", a.samples])
-                    res.update({"rep": rep, "python": ver, "batch": batch,
-                                "mode_requested": mode, "interval_requested": interval})
-                    data["runs"].append(res)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("latency", data)
+
+    def children(rep, ver):
+        return [C.ChildRun(["--mode", mode, "--interval", interval, "--ks", a.ks,
+                            "--samples", a.samples], "%s interval=%s" % (mode, interval),
+                           mode_requested=mode, interval_requested=interval)
+                for mode in a.modes.split(",") for interval in a.intervals.split(",")]
+
+    C.run_children(__file__, "latency", C.requested_versions(a), a.reps, children, summarise,
+                   settings={"sleep_s": SLEEP, "samples": a.samples})
 
 
 def summarise(runs):
@@ -178,7 +162,4 @@ def summarise(runs):
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv[1:]:
-        child(sys.argv[1:])
-    else:
-        driver(sys.argv[1:])
+    C.main(child, driver)

@@ -15,7 +15,6 @@ Run:
 """
 from __future__ import division, print_function
 
-import argparse
 import os
 import re
 import subprocess
@@ -54,40 +53,31 @@ def parse(text):
 
 
 def main(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.9,3.10,3.12,3.13")
+    p = C.driver_parser(__doc__, "3.9,3.10,3.12,3.13")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--total", type=int, default=10000000)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args(argv)
-    pythons = C.find_pythons(a.versions.split(","))
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "seed", "seed_args": [a.total, a.threads], "reps": a.reps,
-                 "runs": [], "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            label = "rep%d %s" % (rep, ver)
-            C.log(label)
-            with C.Batch(label) as batch:
-                proc = subprocess.Popen([exe, SEED, str(a.total), str(a.threads)],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                out, err = proc.communicate()
-            text = out.decode("utf-8", "replace")
-            parsed = parse(text)
-            run = {"rep": rep, "python": ver, "batch": batch, "stdout": text,
-                   "returncode": proc.returncode, "workloads": parsed}
-            if err.strip():
-                run["stderr"] = err.decode("utf-8", "replace")[-2000:]
-            base = parsed.get("single_thread", {}).get("time_s")
-            if base:
-                run["ratio_to_single"] = dict(
-                    (w, parsed[w]["time_s"] / base) for w in WORKLOADS if w in parsed)
-            data["runs"].append(run)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("seed", data)
+    pythons = C.find_pythons(C.requested_versions(a))
+    data = C.start_result(__file__, "seed", pythons, a.reps,
+                          {"seed_args": [a.total, a.threads]})
+    for rep, ver, exe in C.round_robin(pythons, a.reps):
+        with C.Batch(C.run_label(rep, ver)) as batch:
+            proc = subprocess.Popen([exe, SEED, str(a.total), str(a.threads)],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = proc.communicate()
+        text = out.decode("utf-8", "replace")
+        parsed = parse(text)
+        run = {"rep": rep, "python": ver, "batch": batch, "stdout": text,
+               "returncode": proc.returncode, "workloads": parsed}
+        if err.strip():
+            run["stderr"] = err.decode("utf-8", "replace")[-2000:]
+        base = parsed.get("single_thread", {}).get("time_s")
+        if base:
+            run["ratio_to_single"] = dict(
+                (w, parsed[w]["time_s"] / base) for w in WORKLOADS if w in parsed)
+        data["runs"].append(run)
+    C.finish_result(data, summarise)
 
 
 def summarise(runs):

@@ -30,7 +30,6 @@ Works on CPython 3.9-3.13 (not 2.7: no multiprocessing contexts).
 """
 from __future__ import division, print_function
 
-import argparse
 import multiprocessing
 import os
 import subprocess
@@ -161,8 +160,7 @@ def handoff(ctx, count):
 
 
 def child(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", action="store_true")
+    p = C.child_parser()
     p.add_argument("--threads", type=int, default=200)
     p.add_argument("--count", type=int, default=20)
     a = p.parse_args(argv)
@@ -193,27 +191,11 @@ def child(argv):
 
 
 def driver(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.9,3.10,3.11,3.12,3.13")
+    p = C.driver_parser(__doc__, "3.9,3.10,3.11,3.12,3.13")
     p.add_argument("--reps", type=int, default=3)
     a = p.parse_args(argv)
-    pythons = C.find_pythons(a.versions.split(","))
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "startup", "reps": a.reps, "runs": [],
-                 "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            label = "rep%d %s" % (rep, ver)
-            C.log(label)
-            with C.Batch(label) as batch:
-                res = C.run_child(exe, __file__, [])
-            res.update({"rep": rep, "python": ver, "batch": batch})
-            data["runs"].append(res)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("startup", data)
+    C.run_children(__file__, "startup", C.requested_versions(a), a.reps,
+                   lambda rep, ver: [C.ChildRun([])], summarise)
 
 
 def summarise(runs):
@@ -229,7 +211,4 @@ def summarise(runs):
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv[1:]:
-        child(sys.argv[1:])
-    else:
-        driver(sys.argv[1:])
+    C.main(child, driver)

@@ -25,7 +25,6 @@ Works on CPython 3.9-3.13; on 2.7 (``--py27``) only the default ``sys.setcheckin
 """
 from __future__ import division, print_function
 
-import argparse
 import os
 import sys
 import threading
@@ -90,8 +89,7 @@ def one_statement(fn, n, threads):
 
 
 def child(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", action="store_true")
+    p = C.child_parser()
     p.add_argument("--interval", default="default")
     p.add_argument("--n", type=int, default=2000000)
     p.add_argument("--threads", type=int, default=2)
@@ -110,35 +108,20 @@ def child(argv):
 
 
 def driver(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.9,3.10,3.11,3.12,3.13")
+    p = C.driver_parser(__doc__, "3.9,3.10,3.11,3.12,3.13")
     p.add_argument("--intervals", default="0.005,0.001")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--n", type=int, default=2000000)
     p.add_argument("--py27", action="store_true", help="also run 2.7 at its default check interval")
     a = p.parse_args(argv)
-    versions = a.versions.split(",")
-    if a.py27:
-        versions = ["2.7"] + versions
-    pythons = C.find_pythons(versions)
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "statements", "n_per_thread": a.n, "threads": 2,
-                 "reps": a.reps, "runs": [], "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            intervals = ["default"] if ver == "2.7" else a.intervals.split(",")
-            for interval in intervals:
-                label = "rep%d %s interval=%s" % (rep, ver, interval)
-                C.log(label)
-                with C.Batch(label) as batch:
-                    res = C.run_child(exe, __file__, ["--interval", interval, "--n", a.n])
-                res.update({"rep": rep, "python": ver, "interval": interval, "batch": batch})
-                data["runs"].append(res)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("statements", data)
+
+    def children(rep, ver):
+        intervals = ["default"] if ver == "2.7" else a.intervals.split(",")
+        return [C.ChildRun(["--interval", interval, "--n", a.n], "interval=%s" % interval,
+                           interval=interval) for interval in intervals]
+
+    C.run_children(__file__, "statements", C.requested_versions(a), a.reps, children, summarise,
+                   settings={"n_per_thread": a.n, "threads": 2})
 
 
 def summarise(runs):
@@ -162,7 +145,4 @@ def summarise(runs):
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv[1:]:
-        child(sys.argv[1:])
-    else:
-        driver(sys.argv[1:])
+    C.main(child, driver)

@@ -21,7 +21,6 @@ Works on CPython 3.9-3.13 and 2.7 (2.7 uses time.time).
 """
 from __future__ import division, print_function
 
-import argparse
 import os
 import sys
 import threading
@@ -74,8 +73,7 @@ def run_n(n, iters, m, sleep_s):
 
 
 def child(argv):
-    p = argparse.ArgumentParser()
-    p.add_argument("--child", action="store_true")
+    p = C.child_parser()
     p.add_argument("--ns", default="1,2,4")
     p.add_argument("--iters", type=int, default=50)
     p.add_argument("--work-us", type=float, default=20.0)
@@ -100,29 +98,14 @@ def child(argv):
 
 
 def driver(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--versions", default="3.12,3.13")
+    p = C.driver_parser(__doc__, "3.12,3.13")
     p.add_argument("--ns", default="1,2,4")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--reps-in", type=int, default=5)
     a = p.parse_args(argv)
-    pythons = C.find_pythons(a.versions.split(","))
-    data = C.header(__file__, sys.argv)
-    data.update({"measurement": "waiting", "reps": a.reps, "runs": [],
-                 "missing": [v for v, exe in pythons if not exe]})
-    for rep in range(a.reps):
-        for ver, exe in pythons:
-            if not exe:
-                continue
-            label = "rep%d %s" % (rep, ver)
-            C.log(label)
-            with C.Batch(label) as batch:
-                res = C.run_child(exe, __file__, ["--ns", a.ns, "--reps-in", a.reps_in])
-            res.update({"rep": rep, "python": ver, "batch": batch})
-            data["runs"].append(res)
-    data["summary"] = summarise(data["runs"])
-    data["load_at_end"] = C.load_snapshot()
-    C.write_result("waiting", data)
+    C.run_children(__file__, "waiting", C.requested_versions(a), a.reps,
+                   lambda rep, ver: [C.ChildRun(["--ns", a.ns, "--reps-in", a.reps_in])],
+                   summarise)
 
 
 def summarise(runs):
@@ -143,7 +126,4 @@ def summarise(runs):
 
 
 if __name__ == "__main__":
-    if "--child" in sys.argv[1:]:
-        child(sys.argv[1:])
-    else:
-        driver(sys.argv[1:])
+    C.main(child, driver)
