@@ -422,7 +422,8 @@ function drawAxis(g, t0, t1, left, width) {
     g.moveTo(x, 14);
     g.lineTo(x, 20);
     g.stroke();
-    g.fillText(ms(t), Math.min(x + 2, left + width - 40), 0);
+    const label = ms(t);
+    g.fillText(label, Math.min(x + 2, left + width - g.measureText(label).width), 0);
   }
 }
 
