@@ -4,6 +4,7 @@
 // match of a selector with real input, press keys, type, take a screenshot, resize. Errors name
 // the engine and the selector; a missing capability is an error that says why.
 import { writeFile } from 'node:fs/promises';
+import pngjs from 'pngjs';
 import { need } from './capabilities.mjs';
 
 const DEFAULT_TIMEOUT = 30_000; // Playwright's
@@ -301,9 +302,20 @@ export class Page extends Target {
     await this.call(`keyboard.press(${quote(key)})`, () => this.page.press(mods.split('+').filter(Boolean), main));
   }
 
-  /** Writes a PNG of the viewport to `path` and returns its bytes. */
+  /**
+   * Writes a PNG of the viewport to `path` and returns its bytes. A picture of one colour only
+   * is taken again a few times, and is an error if it stays so: a page that shows anything is
+   * never one colour (WebKitGTK under Xvfb hands back black ones: its adapter mends that).
+   */
   async screenshot({ path } = {}) {
-    const png = await this.call('screenshot', () => this.page.screenshot());
+    let png;
+    const tries = 4;
+    for (let i = 0; i < tries; i++) {
+      if (i) await new Promise((resolve) => setTimeout(resolve, 500));
+      png = await this.call('screenshot', () => this.page.screenshot());
+      if (!oneColour(png)) break;
+    }
+    if (oneColour(png)) throw new Error(`${this.engine}: screenshot: the picture was a single colour ${tries} times in a row`);
     if (path) await writeFile(path, png);
     return png;
   }
@@ -317,4 +329,12 @@ export class Page extends Target {
     need(this.engine, 'cdp');
     return this.page.cdp();
   }
+}
+
+/** Whether every pixel of `png` has the same colour. */
+export function oneColour(png) {
+  const { data } = pngjs.PNG.sync.read(png);
+  const first = data.readUInt32BE(0);
+  for (let i = 4; i < data.length; i += 4) if (data.readUInt32BE(i) !== first) return false;
+  return true;
 }

@@ -178,7 +178,17 @@ function openPage(run) {
       return actions.perform();
     }),
     type: (text) => run([], (d) => d.actions({ async: true }).sendKeys(text).perform()),
-    screenshot: () => run([], async (d) => Buffer.from(await d.takeScreenshot(), 'base64')),
+    // Some MiniBrowser windows under Xvfb stop painting (black or stale snapshots) until they
+    // are resized: the window grows a pixel and shrinks back before every snapshot, then two
+    // frames are painted.
+    screenshot: () => run([], async (d) => {
+      const [width, height] = await d.executeScript('return [innerWidth, innerHeight]');
+      await resize(d, width + 1, height, chrome);
+      await resize(d, width, height, chrome);
+      await d.executeAsyncScript(`const done = arguments[arguments.length - 1];
+        requestAnimationFrame(() => requestAnimationFrame(done)); setTimeout(done, 1000);`);
+      return Buffer.from(await d.takeScreenshot(), 'base64');
+    }),
     setViewport: (width, height) => run([], (d) => resize(d, width, height, chrome)),
   };
   page.main = target(run, [], page);
