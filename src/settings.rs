@@ -261,8 +261,7 @@ impl Raw<'_> {
     }
 }
 
-/// Every setting name, in the order the page lists them: first the settings a link carries,
-/// then `order` and `write`, which are for programs and the CLI only.
+/// Every setting name, in the order the page lists them.
 pub const NAMES: [&str; 15] = [
     "mode",
     "threads",
@@ -281,9 +280,12 @@ pub const NAMES: [&str; 15] = [
     "write",
 ];
 
-/// Whether a link may carry the setting `name` (the first 13 of [`NAMES`]).
+/// Settings for programs and the CLI only: a link never carries them.
+const NOT_IN_LINKS: [&str; 2] = ["order", "write"];
+
+/// Whether a link may carry the setting `name`.
 fn in_links(name: &str) -> bool {
-    NAMES[..13].contains(&name)
+    NAMES.contains(&name) && !NOT_IN_LINKS.contains(&name)
 }
 
 /// Reads a choice, accepting `true`/`false` for the GIL (on means CPython 3.10+'s safe points).

@@ -236,8 +236,6 @@ const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  * docs/screenshots/engines/<engine>-<view>.png; the others are only checked.
  */
 export async function screenshot(page, view, { readme, perEngine = false } = {}) {
-  // Two frames, so that what the DOM says has been painted (WebKit's snapshot lags otherwise).
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
   const png = await page.screenshot();
   assert.deepEqual([...png.subarray(0, 8)], PNG, 'a PNG');
   const [width, dpr] = await page.evaluate(() => [innerWidth, devicePixelRatio]);

@@ -49,7 +49,6 @@ function listing(gil, statement) {
 /** A steps= value: `runs` is [[thread (0-based), instructions], …]. */
 const stepsParam = (runs) => runs.map(([thread, n]) => String(thread + 1).repeat(n)).join('');
 
-/** A new context's page at `url`, once its engine is ready. */
 /** Presses Run and resolves with the report of the run it started. */
 async function runOnce(page) {
   const { report, error } = await pressRun(page);

@@ -303,19 +303,13 @@ export class Page extends Target {
   }
 
   /**
-   * Writes a PNG of the viewport to `path` and returns its bytes. A picture of one colour only
-   * is taken again a few times, and is an error if it stays so: a page that shows anything is
-   * never one colour (WebKitGTK under Xvfb hands back black ones: its adapter mends that).
+   * Writes a PNG of the viewport to `path` and returns its bytes. A picture of a single colour
+   * is an error: a page that shows anything is never one colour (WebKitGTK windows under Xvfb
+   * gave black ones until its adapter made them paint).
    */
   async screenshot({ path } = {}) {
-    let png;
-    const tries = 4;
-    for (let i = 0; i < tries; i++) {
-      if (i) await new Promise((resolve) => setTimeout(resolve, 500));
-      png = await this.call('screenshot', () => this.page.screenshot());
-      if (!oneColour(png)) break;
-    }
-    if (oneColour(png)) throw new Error(`${this.engine}: screenshot: the picture was a single colour ${tries} times in a row`);
+    const png = await this.call('screenshot', () => this.page.screenshot());
+    if (oneColour(png)) throw new Error(`${this.engine}: screenshot: the picture is a single colour`);
     if (path) await writeFile(path, png);
     return png;
   }
@@ -332,7 +326,7 @@ export class Page extends Target {
 }
 
 /** Whether every pixel of `png` has the same colour. */
-export function oneColour(png) {
+function oneColour(png) {
   const { data } = pngjs.PNG.sync.read(png);
   const first = data.readUInt32BE(0);
   for (let i = 4; i < data.length; i += 4) if (data.readUInt32BE(i) !== first) return false;

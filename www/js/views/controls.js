@@ -83,17 +83,17 @@ export class Controls {
     return settings;
   }
 
-  /**
-   * Says in the thread menu how many threads ran at once here (measured when the engine
-   * started): above that, threads take turns on the cores. Phones and browsers that clamp or
-   * invent their core count differ most from what they report.
-   */
   /** Adds what this engine measured about a choice to its explanation ({ setting: { value: sentence } }). */
   showEngineNotes(notes = {}) {
     this.engineNotes = notes;
     this.showApplicable();
   }
 
+  /**
+   * Says in the thread menu how many threads ran at once here (measured when the engine
+   * started): above that, threads take turns on the cores. Phones and browsers that clamp or
+   * invent their core count differ most from what they report.
+   */
   showParallelism(parallel) {
     const menu = this.field('threads');
     if (!(menu instanceof HTMLSelectElement)) return;

@@ -131,7 +131,6 @@ function chartSlots(cells) {
   return slots;
 }
 
-
 const SHORT = { threads: 'threads', subinterpreters: 'interpreters', processes: 'processes' };
 const shortModel = (model) => SHORT[model] ?? model;
 /** "threads", "subinterpreters" in words, from the engine's label ("Threads (threading)" → "threads"). */
