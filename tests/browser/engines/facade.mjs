@@ -326,7 +326,7 @@ export class Page extends Target {
 }
 
 /** Whether every pixel of `png` has the same colour. */
-function oneColour(png) {
+export function oneColour(png) {
   const { data } = pngjs.PNG.sync.read(png);
   const first = data.readUInt32BE(0);
   for (let i = 4; i < data.length; i += 4) if (data.readUInt32BE(i) !== first) return false;

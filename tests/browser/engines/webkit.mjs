@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Builder, By, Capabilities, Key } from 'selenium-webdriver';
+import { oneColour } from './facade.mjs';
 import { forget, release, removeAtExit, spawnGroup, stopGroup } from './processes.mjs';
 
 const onPath = (name) => (process.env.PATH ?? '').split(':').some((dir) => existsSync(`${dir}/${name}`));
@@ -180,14 +181,20 @@ function openPage(run) {
     type: (text) => run([], (d) => d.actions({ async: true }).sendKeys(text).perform()),
     // Some MiniBrowser windows under Xvfb stop painting (black or stale snapshots) until they
     // are resized: the window grows a pixel and shrinks back before every snapshot, then two
-    // frames are painted.
+    // frames are painted. Now and then one stays black after that: it is made again, up to
+    // three times, before the facade's single-colour check sees it.
     screenshot: () => run([], async (d) => {
       const [width, height] = await d.executeScript('return [innerWidth, innerHeight]');
-      await resize(d, width + 1, height, chrome);
-      await resize(d, width, height, chrome);
-      await d.executeAsyncScript(`const done = arguments[arguments.length - 1];
-        requestAnimationFrame(() => requestAnimationFrame(done)); setTimeout(done, 1000);`);
-      return Buffer.from(await d.takeScreenshot(), 'base64');
+      let png;
+      for (let attempt = 0; attempt < 4 && (!png || oneColour(png)); attempt++) {
+        if (attempt) await sleep(500);
+        await resize(d, width + 1, height, chrome);
+        await resize(d, width, height, chrome);
+        await d.executeAsyncScript(`const done = arguments[arguments.length - 1];
+          requestAnimationFrame(() => requestAnimationFrame(done)); setTimeout(done, 1000);`);
+        png = Buffer.from(await d.takeScreenshot(), 'base64');
+      }
+      return png;
     }),
     setViewport: (width, height) => run([], (d) => resize(d, width, height, chrome)),
   };
