@@ -103,8 +103,10 @@ export function expectNoProblems(t, page, except) {
 // ends (a pool worker made from a blob: URL never runs its script, or the host worker's fetch of
 // the helper never resolves), in any tab the remote agent has navigated, also on an engine
 // restart; started by hand, or in a tab the agent never touched, the same Firefox never hangs.
-// The page says so itself after 30 s ("The engine did not start") and offers a restart; a first
-// start is rescued sooner by loading the page again. Every rescue is printed: it is not a pass.
+// The page says so itself after 30 s ("The engine did not start") and offers a restart; after
+// such a restart the host worker itself has also failed to load ("could not run"), which the page
+// reports the same way. A first start is rescued sooner by loading the page again. Every rescue
+// is printed: it is not a pass.
 const FIREFOX_STUCK_MS = 8_000; // a start takes under 1 s in Firefox here
 const RESCUES = 2;
 
@@ -134,7 +136,7 @@ export async function waitForEngine(page, state = 'ready') {
       const engine = document.body?.dataset.engine;
       // Only the threaded build starts a pool: a stuck 1-thread start would be the page's own.
       const threaded = window.gilPlayground?.threaded;
-      const stuck = threaded && engine === 'failed' && /did not start within/.test(document.getElementById('notice')?.textContent);
+      const stuck = threaded && engine === 'failed' && /did not start within|worker could not run/.test(document.getElementById('notice')?.textContent);
       if (engine === 'ready' || stuck) return { engine, stuck };
       return threaded && engine === 'starting' && { engine, firstStart: !document.querySelector('#mode option') };
     }, null, { timeout: Math.max(1, deadline - Date.now()) })
@@ -147,7 +149,7 @@ export async function waitForEngine(page, state = 'ready') {
       continue;
     }
     if (++rescues > RESCUES) throw new Error(`firefox: the engine did not start ${RESCUES + 1} times in a row`);
-    console.log(`firefox: the thread pool did not start (${now.stuck ? 'the page timed out' : `still starting after ${FIREFOX_STUCK_MS / 1000} s`}): ${now.stuck ? 'restarting the engine' : 'loading the page again'}`);
+    console.log(`firefox: the thread pool did not start (${now.stuck ? 'the page says it failed' : `still starting after ${FIREFOX_STUCK_MS / 1000} s`}): ${now.stuck ? 'restarting the engine' : 'loading the page again'}`);
     if (now.stuck) await page.clickText('#notice button', 'Restart engine');
     else if (page.goto) await page.goto(page.openedUrl ?? await page.url());
     else await page.evaluate(() => location.reload());
