@@ -108,7 +108,7 @@ export function expectNoProblems(t, page, except) {
 // reports the same way. A first start is rescued sooner by loading the page again. Every rescue
 // is printed: it is not a pass.
 const FIREFOX_STUCK_MS = 8_000; // a start takes under 1 s in Firefox here
-const RESCUES = 2;
+const RESCUES = 4; // three hangs in a row were seen once (2026-12-02), in a tab that had just started fine
 
 /** What a page that did not get ready shows: its engine's state, its notice and its URL. */
 const pageState = (page) => page.evaluate(() => JSON.stringify({
